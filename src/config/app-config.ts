@@ -1,0 +1,59 @@
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export type LogFormat = 'json' | 'pretty';
+
+export interface EncryptionKey {
+  kid: string;
+  key: Buffer;
+}
+
+/** The validated configuration; built once at start by loadConfig() and injected as APP_CONFIG. */
+export interface AppConfig {
+  lark: {
+    appId: string;
+    appSecret: string;
+    /** Open API base: https://open.feishu.cn, https://open.larksuite.com or a URL (the simulator). No trailing slash. */
+    openBaseUrl: string;
+    /** Host of the consent page: https://accounts.feishu.cn, or the URL itself for a custom domain. */
+    accountsBaseUrl: string;
+    /** OAuth token endpoint; v2 by default, the v3 URL by LARK_TOKEN_URL. */
+    tokenUrl: string;
+  };
+  oauth: {
+    redirectUri: string;
+    /** Always contains offline_access. */
+    scopes: string[];
+  };
+  server: {
+    enabled: boolean;
+    host: string;
+    port: number;
+  };
+  database: {
+    /** Unset → embedded PGlite in pgliteDataDir. */
+    url: string | undefined;
+    pgliteDataDir: string;
+    migrationsRun: boolean;
+  };
+  /** First key encrypts; empty when TOKEN_ENCRYPTION_KEYS is unset (embedded mode generates a key file). */
+  encryptionKeys: EncryptionKey[];
+  session: {
+    ttlSeconds: number;
+    retentionDays: number;
+    cleanupCron: string;
+  };
+  tokens: {
+    refreshThreshold: number;
+    sweepSeconds: number;
+    feishuRatePerSecond: number;
+    healthCheckIntervalMinutes: number;
+  };
+  jobsEnabled: boolean;
+  apiTokens: string[];
+  metricsToken: string | undefined;
+  log: {
+    level: LogLevel;
+    format: LogFormat;
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
