@@ -17,6 +17,8 @@ export interface AppConfig {
     accountsBaseUrl: string;
     /** OAuth token endpoint; v2 by default, the v3 URL by LARK_TOKEN_URL. */
     tokenUrl: string;
+    /** Timeout of each HTTP request we make to Feishu (FEISHU_HTTP_TIMEOUT_MS, default 10000). */
+    httpTimeoutMs: number;
   };
   oauth: {
     redirectUri: string;

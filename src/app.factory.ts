@@ -1,0 +1,51 @@
+import { LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+import { AppModule } from './app.module';
+import { HttpExceptionFilter } from './common/errors/http-exception.filter';
+import { AppLogger } from './common/logging/app-logger';
+import { redactor } from './common/logging/redact';
+import { AppConfig } from './config/app-config';
+
+/** Builds the whole service (used by main.ts, the demo and e2e tests); the caller decides when to listen. */
+export async function createApp(config: AppConfig, logger?: LoggerService): Promise<NestFastifyApplication> {
+  registerSecrets(config);
+  const appLogger = logger ?? new AppLogger({ level: config.log.level, format: config.log.format });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.register(config),
+    new FastifyAdapter({ trustProxy: true }),
+    { logger: appLogger, bufferLogs: false },
+  );
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.enableShutdownHooks();
+  const openApi = new DocumentBuilder()
+    .setTitle('lark-card-auth')
+    .setDescription('Authorization sessions and user access tokens for a Feishu/Lark bot.')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi));
+  return app;
+}
+
+/** Every configured secret is masked in logs by value, whatever line it turns up in. */
+function registerSecrets(config: AppConfig): void {
+  redactor.addSecret(config.lark.appSecret);
+  for (const token of config.apiTokens) redactor.addSecret(token);
+  redactor.addSecret(config.metricsToken);
+  for (const { key } of config.encryptionKeys) redactor.addSecret(key.toString('base64'));
+  if (config.database.url) {
+    const password = safePassword(config.database.url);
+    if (password) redactor.addSecret(password);
+  }
+}
+
+function safePassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,89 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+
+import { ApiAuthGuard } from '../common/security/api-auth.guard';
+import { openIdSchema, parseInput } from '../common/validation';
+import { AuthSession } from './auth-session.entity';
+import { AuthSessionService } from './auth-session.service';
+
+const createSchema = z
+  .object({
+    openId: openIdSchema,
+    scopes: z.array(z.string().regex(/^[A-Za-z0-9:._-]{1,128}$/, 'is not a scope name')).max(50).optional(),
+    locale: z.enum(['zh_cn', 'en_us']).optional(),
+  })
+  .strict();
+const idSchema = z.string().uuid('must be a session id (uuid)');
+const waitSchema = z.coerce.number().int().min(0).max(60).default(0);
+
+export interface AuthSessionView {
+  id: string;
+  openId: string;
+  status: string;
+  reason: string | null;
+  createdAt: string;
+  expiresAt: string;
+  completedAt: string | null;
+}
+
+@ApiTags('auth-sessions')
+@ApiBearerAuth()
+@UseGuards(ApiAuthGuard)
+@Controller('api/v1/auth-sessions')
+export class AuthSessionController {
+  constructor(private readonly sessions: AuthSessionService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Send the user an authorization card; supersedes their pending session' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['openId'],
+      properties: {
+        openId: { type: 'string', example: 'ou_7d8a6e6df7621556ce0d21922b676706' },
+        scopes: { type: 'array', items: { type: 'string' }, example: ['contact:user.base:readonly'] },
+        locale: { type: 'string', enum: ['zh_cn', 'en_us'] },
+      },
+    },
+  })
+  async create(@Body() body: unknown): Promise<{ id: string; status: string; expiresAt: string }> {
+    const session = await this.sessions.requestAuthorization(parseInput(createSchema, body ?? {}));
+    return { id: session.id, status: session.status, expiresAt: session.expiresAt.toISOString() };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A session; with waitSeconds (≤ 60) waits until it is no longer pending' })
+  @ApiQuery({ name: 'waitSeconds', required: false, type: Number })
+  async get(@Param('id') id: string, @Query('waitSeconds') waitSeconds?: string): Promise<AuthSessionView> {
+    const wait = parseInput(waitSchema, waitSeconds);
+    const sessionId = parseInput(idSchema, id);
+    return view(wait > 0 ? await this.sessions.waitForSession(sessionId, wait) : await this.sessions.getSession(sessionId));
+  }
+
+  @Get()
+  @ApiOperation({ summary: "A user's sessions, newest first" })
+  @ApiQuery({ name: 'openId', required: true })
+  async list(@Query('openId') openId: string): Promise<AuthSessionView[]> {
+    return (await this.sessions.getSessionsByOpenId(parseInput(openIdSchema, openId))).map(view);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Invalidate a session (a completed one also invalidates its token)' })
+  async invalidate(@Param('id') id: string): Promise<AuthSessionView> {
+    return view(await this.sessions.invalidateSession(parseInput(idSchema, id)));
+  }
+}
+
+function view(session: AuthSession): AuthSessionView {
+  return {
+    id: session.id,
+    openId: session.openId,
+    status: session.status,
+    reason: session.reason,
+    createdAt: session.createdAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+    completedAt: session.completedAt?.toISOString() ?? null,
+  };
+}

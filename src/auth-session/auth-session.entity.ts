@@ -1,0 +1,132 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+
+import { sqlList } from '../database/sql-list';
+
+export const AUTH_SESSION_STATUSES = [
+  'pending',
+  // Claimed by one callback while its code is exchanged (DESIGN.md §5); never long-lived.
+  'exchanging',
+  'completed',
+  'rejected',
+  'expired',
+  'failed',
+  'superseded',
+  'invalidated',
+] as const;
+export type AuthSessionStatus = (typeof AUTH_SESSION_STATUSES)[number];
+
+/**
+ * Statuses the cleanup job may delete. Its query should spell the list out literally
+ * (`status IN ('completed', …)`) so the planner can use the partial index ix_auth_sessions_cleanup.
+ */
+export const TERMINAL_AUTH_SESSION_STATUSES = [
+  'completed',
+  'rejected',
+  'expired',
+  'failed',
+  'superseded',
+  'invalidated',
+] as const satisfies readonly AuthSessionStatus[];
+
+/** Failure/rejection reasons; the first eight are also the `reason` label of lark_service_auth_failure_total. */
+export const AUTH_SESSION_REASONS = [
+  'denied',
+  'expired',
+  'invalid_state',
+  'replayed',
+  'code_exchange_failed',
+  'identity_mismatch',
+  'card_send_failed',
+  'internal',
+  'superseded',
+  'logout',
+  'admin',
+] as const;
+export type AuthSessionReason = (typeof AUTH_SESSION_REASONS)[number];
+
+/** Languages of the card and result page. */
+export const AUTH_SESSION_LOCALES = ['zh_cn', 'en_us'] as const;
+export type AuthSessionLocale = (typeof AUTH_SESSION_LOCALES)[number];
+
+/**
+ * One authorization request (DESIGN.md §4). The schema comes from the migrations; these decorators must match
+ * them exactly (test/integration/migrations.integration-spec.ts checks the drift).
+ */
+@Entity({ name: 'auth_sessions' })
+@Unique('uq_auth_sessions_state_hash', ['stateHash'])
+@Index('ux_auth_sessions_one_pending', ['appId', 'openId'], { unique: true, where: "status = 'pending'" })
+@Index('ix_auth_sessions_user_created', ['appId', 'openId', 'createdAt'])
+@Index('ix_auth_sessions_pending_expiry', ['expiresAt'], { where: "status = 'pending'" })
+@Index('ix_auth_sessions_cleanup', ['updatedAt'], { where: `status IN (${sqlList(TERMINAL_AUTH_SESSION_STATUSES)})` })
+@Check('ck_auth_sessions_status', `status IN (${sqlList(AUTH_SESSION_STATUSES)})`)
+@Check('ck_auth_sessions_reason', `reason IS NULL OR reason IN (${sqlList(AUTH_SESSION_REASONS)})`)
+@Check('ck_auth_sessions_locale', `locale IN (${sqlList(AUTH_SESSION_LOCALES)})`)
+@Check('ck_auth_sessions_key_id', 'pkce_verifier_enc IS NULL OR key_id IS NOT NULL')
+export class AuthSession {
+  /** Also the public session id. */
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_auth_sessions' })
+  id!: string;
+
+  @Column({ name: 'app_id', type: 'text' })
+  appId!: string;
+
+  @Column({ name: 'open_id', type: 'text' })
+  openId!: string;
+
+  @Column({ type: 'text', default: 'pending' })
+  status!: AuthSessionStatus;
+
+  /** Lowercase hex sha256 of the raw state; the state itself is never stored. */
+  @Column({ name: 'state_hash', type: 'text' })
+  stateHash!: string;
+
+  /** TokenCipher output (iv | tag | ciphertext) of the PKCE verifier; may be nulled once the code is exchanged. */
+  @Column({ name: 'pkce_verifier_enc', type: 'bytea', nullable: true })
+  pkceVerifierEnc!: Buffer | null;
+
+  /** Key that encrypted pkce_verifier_enc. */
+  @Column({ name: 'key_id', type: 'text', nullable: true })
+  keyId!: string | null;
+
+  /** Requested scopes, always including offline_access. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  scopes!: string[];
+
+  @Column({ type: 'text', default: 'zh_cn' })
+  locale!: AuthSessionLocale;
+
+  @Column({ name: 'chat_id', type: 'text', nullable: true })
+  chatId!: string | null;
+
+  @Column({ name: 'message_id', type: 'text', nullable: true })
+  messageId!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  reason!: AuthSessionReason | null;
+
+  /** The card still shows an older state; a background retry patches it. */
+  @Column({ name: 'card_patch_pending', type: 'boolean', default: false })
+  cardPatchPending!: boolean;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt!: Date | null;
+
+  /** Set by TypeORM on save(); raw UPDATEs must set it themselves (the cleanup index is on it). */
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

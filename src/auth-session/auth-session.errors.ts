@@ -1,0 +1,13 @@
+import { AppError } from '../common/errors/app-error';
+
+export class AuthSessionNotFoundError extends AppError {
+  constructor() {
+    super('AUTH_SESSION_NOT_FOUND', 'No authorization session with this id.');
+  }
+}
+
+export class CardSendFailedError extends AppError {
+  constructor(cause: unknown) {
+    super('CARD_SEND_FAILED', 'The authorization card could not be sent to the user through Feishu.', { cause });
+  }
+}

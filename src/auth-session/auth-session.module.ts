@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { Clock } from '../common/clock';
+import { LarkModule } from '../lark/lark.module';
+import { MessagingModule } from '../messaging/messaging.module';
+import { MetricsService } from '../metrics/metrics.service';
+import { TokenStoreModule } from '../token-store/token-store.module';
+import { TokenStoreService } from '../token-store/token-store.service';
+import { AuthSession } from './auth-session.entity';
+import { AuthSessionController } from './auth-session.controller';
+import { AuthSessionRepository } from './auth-session.repository';
+import { AuthSessionService } from './auth-session.service';
+import { AuthorizationCallbackService } from './authorization-callback.service';
+import { BotCommandsHandler } from './bot-commands.handler';
+import { CardActionsHandler } from './card-actions.handler';
+import { SessionCards } from './session-cards';
+import { SessionExpiryJob } from './session-expiry.job';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([AuthSession]), LarkModule, MessagingModule, TokenStoreModule],
+  providers: [
+    Clock,
+    AuthSessionRepository,
+    SessionCards,
+    AuthSessionService,
+    AuthorizationCallbackService,
+    BotCommandsHandler,
+    CardActionsHandler,
+    SessionExpiryJob,
+  ],
+  controllers: [AuthSessionController],
+  exports: [AuthSessionService, AuthorizationCallbackService],
+})
+export class AuthSessionModule {
+  constructor(metrics: MetricsService, sessions: AuthSessionRepository, tokens: TokenStoreService) {
+    metrics.readGaugeFrom('authSessionActive', () => sessions.countPending());
+    metrics.readGaugeFrom('tokenActiveCount', () => tokens.countActive());
+  }
+}

@@ -1,0 +1,156 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+
+import { Clock } from '../common/clock';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { FeishuApiError } from '../lark/lark-errors';
+import { FeishuUserInfo, OAuthClient, OAuthTokens } from '../lark/oauth.client';
+import { AuthFailureReason, CallbackOutcome } from '../metrics/metric-names';
+import { MetricsService } from '../metrics/metrics.service';
+import { TokenCipher } from '../token-store/token-cipher';
+import { TokenStoreService } from '../token-store/token-store.service';
+import { AuthSession } from './auth-session.entity';
+import { AuthSessionRepository } from './auth-session.repository';
+import { hashState } from './authorize-url';
+import { SessionCards } from './session-cards';
+
+export interface CallbackQuery {
+  state?: string;
+  code?: string;
+  error?: string;
+}
+
+export type PreviousOutcome = 'completed' | 'rejected' | 'failed' | 'superseded' | 'expired' | 'invalidated';
+
+export interface CallbackResult {
+  outcome: CallbackOutcome;
+  name?: string;
+  cardPatchPending?: boolean;
+  previousOutcome?: PreviousOutcome;
+  locale?: AuthSession['locale'];
+}
+
+/**
+ * GET /callback's work (DESIGN.md §5.2–5.5): claim the session once by state hash, exchange the code with
+ * the PKCE verifier, check the identity, store the token and complete the session in one transaction,
+ * then patch the card. Every outcome is counted and logged without the code, state or tokens.
+ */
+@Injectable()
+export class AuthorizationCallbackService {
+  private readonly logger = new Logger(AuthorizationCallbackService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sessions: AuthSessionRepository,
+    private readonly oauth: OAuthClient,
+    private readonly tokens: TokenStoreService,
+    private readonly cipher: TokenCipher,
+    private readonly cards: SessionCards,
+    private readonly metrics: MetricsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async completeAuthorization(query: CallbackQuery): Promise<CallbackResult> {
+    const result = await this.handle(query).catch((error: unknown) => {
+      this.logger.error(`callback failed unexpectedly: ${describe(error)}`);
+      return this.failure('internal', 'internal');
+    });
+    this.metrics.callbackHandled(result.outcome);
+    return result;
+  }
+
+  private async handle({ state, code, error }: CallbackQuery): Promise<CallbackResult> {
+    if (!state) return this.failure('invalid_state', 'invalid_state', 'callback without state');
+    const stateHash = hashState(state);
+    if (error) return this.denied(stateHash);
+    if (!code) {
+      const session = await this.sessions.findByStateHash(stateHash);
+      if (!session) return this.failure('invalid_state', 'invalid_state', 'callback with an unknown state');
+      return { ...this.failure('missing_code', 'invalid_state', `session ${session.id}: callback without code`), locale: session.locale };
+    }
+    const claimed = await this.sessions.claimForExchange(stateHash);
+    if (!claimed) return this.notClaimable(stateHash);
+    return this.exchange(claimed, code);
+  }
+
+  private async exchange(session: AuthSession, code: string): Promise<CallbackResult> {
+    const aad = `${session.appId}:${session.openId}`;
+    let tokens: OAuthTokens;
+    let user: FeishuUserInfo;
+    try {
+      const verifier = this.cipher.decrypt(session.pkceVerifierEnc ?? Buffer.alloc(0), session.keyId ?? '', aad);
+      tokens = await this.oauth.exchangeCode({ code, codeVerifier: verifier, redirectUri: this.config.oauth.redirectUri });
+      user = await this.oauth.getUserInfo(tokens.accessToken);
+    } catch (error) {
+      if (!(error instanceof FeishuApiError)) throw error;
+      this.logger.warn(`session ${session.id}: code exchange failed: ${error.message}`);
+      return this.endFailed(session, 'code_exchange_failed', 'code_exchange_failed');
+    }
+    if (user.openId !== session.openId) {
+      // Someone else opened a forwarded card: their account must not be bound to this user.
+      this.logger.warn(`session ${session.id}: token belongs to ${user.openId}, card was for ${session.openId}`);
+      return this.endFailed(session, 'identity_mismatch', 'identity_mismatch');
+    }
+
+    const completed = await this.sessions.manager.transaction(async (manager) => {
+      await this.tokens.saveGrant(session.openId, tokens, user, manager);
+      return this.sessions.transition(session.id, ['exchanging'], 'completed', { reason: null, completed: true }, manager);
+    });
+    if (!completed) return this.failure('internal', 'internal', `session ${session.id} left exchanging while we held it`);
+    this.metrics.authSucceeded((this.clock.now().getTime() - session.createdAt.getTime()) / 1000);
+    this.logger.log(`session ${session.id}: ${session.openId} authorized (${tokens.scopes.length} scopes)`);
+    const patched = await this.cards.patch(completed);
+    return { outcome: 'success', name: user.name, cardPatchPending: !patched, locale: session.locale };
+  }
+
+  private async denied(stateHash: string): Promise<CallbackResult> {
+    const session = await this.sessions.findByStateHash(stateHash);
+    if (!session) return this.failure('invalid_state', 'invalid_state', 'denial with an unknown state');
+    const rejected = await this.sessions.transition(session.id, ['pending'], 'rejected', { reason: 'denied' });
+    if (!rejected) return this.notClaimable(stateHash);
+    this.metrics.authFailed('denied');
+    this.logger.log(`session ${session.id}: the user denied consent`);
+    await this.cards.patch(rejected);
+    return { outcome: 'denied', locale: session.locale };
+  }
+
+  /** The state is known but the session cannot be claimed: expired, or already used in some way. */
+  private async notClaimable(stateHash: string): Promise<CallbackResult> {
+    const session = await this.sessions.findByStateHash(stateHash);
+    if (!session) return this.failure('invalid_state', 'invalid_state', 'callback with an unknown state');
+    if (session.status === 'pending') {
+      const expired = await this.sessions.transition(session.id, ['pending'], 'expired', { reason: 'expired' });
+      if (expired) {
+        this.metrics.authSessionExpired();
+        await this.cards.patch(expired);
+      }
+    }
+    if (session.status === 'pending' || session.status === 'expired') {
+      return { ...this.failure('expired', 'expired', `session ${session.id}: callback after expiry`), locale: session.locale };
+    }
+    this.metrics.authFailed('replayed');
+    this.logger.warn(`session ${session.id}: callback replayed (session is ${session.status})`);
+    const previousOutcome = session.status === 'exchanging' ? undefined : session.status;
+    return { outcome: 'already_used', previousOutcome, locale: session.locale };
+  }
+
+  private async endFailed(
+    session: AuthSession,
+    reason: 'code_exchange_failed' | 'identity_mismatch',
+    outcome: CallbackOutcome,
+  ): Promise<CallbackResult> {
+    const failed = await this.sessions.transition(session.id, ['exchanging'], 'failed', { reason });
+    this.metrics.authFailed(reason);
+    if (failed) await this.cards.patch(failed);
+    return { outcome, locale: session.locale };
+  }
+
+  private failure(outcome: CallbackOutcome, reason: AuthFailureReason, log?: string): CallbackResult {
+    this.metrics.authFailed(reason);
+    if (log) this.logger.warn(log);
+    return { outcome };
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

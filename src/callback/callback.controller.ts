@@ -1,0 +1,42 @@
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+
+import { AuthorizationCallbackService, CallbackResult } from '../auth-session/authorization-callback.service';
+import { pickLocale, renderResultPage, ResultPageLocale, resultPageHeaders } from './result-page';
+
+/** The OAuth redirect target; mounted at OAUTH_REDIRECT_URI's path by CallbackModule.forPath. */
+@ApiExcludeController()
+@Controller()
+export class CallbackController {
+  constructor(private readonly callback: AuthorizationCallbackService) {}
+
+  @Get()
+  async handle(
+    @Query() query: Record<string, unknown>,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const result = await this.callback.completeAuthorization({
+      state: single(query.state),
+      code: single(query.code),
+      error: single(query.error),
+    });
+    const page = renderResultPage(result.outcome, localeOf(result, acceptLanguage), {
+      name: result.name,
+      cardPatchPending: result.cardPatchPending,
+      previousOutcome: result.previousOutcome,
+    });
+    await reply.status(page.status).headers(resultPageHeaders(page.html)).send(page.html);
+  }
+}
+
+/** A parameter given twice is as suspicious as a missing one. */
+function single(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function localeOf(result: CallbackResult, acceptLanguage: string | undefined): ResultPageLocale {
+  if (acceptLanguage) return pickLocale(acceptLanguage);
+  return result.locale === 'en_us' ? 'en-US' : 'zh-CN';
+}

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+
+import { enUS, ResultPageTexts, zhCN } from './result-page.texts';
+
+export type ResultPageLocale = 'zh-CN' | 'en-US';
+export const DEFAULT_RESULT_PAGE_LOCALE: ResultPageLocale = 'zh-CN';
+
+export type ResultPageKind =
+  | 'success'
+  | 'denied'
+  | 'invalid_state'
+  | 'missing_code'
+  | 'expired'
+  | 'already_used'
+  | 'code_exchange_failed'
+  | 'identity_mismatch'
+  | 'internal';
+
+export type PreviousOutcome = 'completed' | 'rejected' | 'failed' | 'superseded' | 'expired' | 'invalidated';
+
+export interface ResultPageDetails {
+  /** success: the authorized user's display name. */
+  name?: string;
+  /** success: the card patch failed and is being retried in the background. */
+  cardPatchPending?: boolean;
+  /** already_used: how the session ended. */
+  previousOutcome?: PreviousOutcome;
+}
+
+export interface ResultPage {
+  status: number;
+  html: string;
+}
+
+export const RESULT_PAGE_STATUS: Readonly<Record<ResultPageKind, number>> = {
+  success: 200,
+  denied: 200,
+  invalid_state: 400,
+  missing_code: 400,
+  expired: 410,
+  already_used: 409,
+  code_exchange_failed: 502,
+  identity_mismatch: 403,
+  internal: 500,
+};
+
+type Tone = 'success' | 'neutral' | 'warning' | 'error';
+const TONE: Readonly<Record<ResultPageKind, Tone>> = {
+  success: 'success',
+  denied: 'neutral',
+  invalid_state: 'error',
+  missing_code: 'warning',
+  expired: 'warning',
+  already_used: 'neutral',
+  code_exchange_failed: 'error',
+  identity_mismatch: 'error',
+  internal: 'error',
+};
+const ICON: Readonly<Record<Tone, string>> = { success: '✓', neutral: 'i', warning: '!', error: '✕' };
+
+const TEXTS: Readonly<Record<ResultPageLocale, ResultPageTexts>> = { 'zh-CN': zhCN, 'en-US': enUS };
+
+const STYLE = `
+:root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;--text:#1f2329;--muted:#646a73;--line:#dee0e3}
+@media (prefers-color-scheme:dark){:root{--bg:#1a1b1e;--card:#25272b;--text:#e8e9eb;--muted:#a6abb3;--line:#3a3d42}}
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:24px;background:var(--bg);color:var(--text);font:16px/1.6 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei",sans-serif}
+main{width:100%;max-width:440px;background:var(--card);border:1px solid var(--line);border-radius:12px;padding:32px 28px;text-align:center;box-shadow:0 4px 16px rgba(0,0,0,.06)}
+.icon{width:56px;height:56px;margin:0 auto 16px;border-radius:50%;display:flex;align-items:center;justify-content:center;font-size:28px;font-weight:700;color:#fff}
+.success .icon{background:#34a853}.neutral .icon{background:#8f959e}.warning .icon{background:#f5a623}.error .icon{background:#e5484d}
+h1{margin:0 0 12px;font-size:22px;line-height:1.3}
+p{margin:0 0 8px}
+.hint{margin-top:20px;padding-top:16px;border-top:1px solid var(--line);color:var(--muted);font-size:14px}
+footer{margin-top:16px;color:var(--muted);font-size:12px}
+`.trim();
+
+const STYLE_HASH = cspHash(STYLE);
+
+/** Chooses zh-CN or en-US from an Accept-Language header, honouring q-values; zh-CN when nothing matches. */
+export function pickLocale(acceptLanguage: string | undefined): ResultPageLocale {
+  if (!acceptLanguage) return DEFAULT_RESULT_PAGE_LOCALE;
+  const ranges = acceptLanguage
+    .split(',')
+    .map((entry, index) => {
+      const [tag = '', ...params] = entry.trim().split(';');
+      const q = params.map((param) => /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(param)?.[1]).find((value) => value);
+      const weight = q === undefined ? 1 : Number(q);
+      return { tag: tag.trim().toLowerCase(), weight: Number.isFinite(weight) ? weight : 0, index };
+    })
+    .filter((range) => range.tag && range.weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.index - b.index);
+  for (const { tag } of ranges) {
+    const primary = tag.split('-')[0];
+    if (primary === 'zh') return 'zh-CN';
+    if (primary === 'en') return 'en-US';
+    if (tag === '*') return DEFAULT_RESULT_PAGE_LOCALE;
+  }
+  return DEFAULT_RESULT_PAGE_LOCALE;
+}
+
+export function renderResultPage(
+  kind: ResultPageKind,
+  locale: ResultPageLocale = DEFAULT_RESULT_PAGE_LOCALE,
+  details: ResultPageDetails = {},
+): ResultPage {
+  const t = TEXTS[locale];
+  const { heading, lines, hint } = content(kind, t, details);
+  const tone = TONE[kind];
+  const html = `<!doctype html>
+<html lang="${locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>${escapeHtml(heading)} · ${escapeHtml(t.product)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main class="${tone}">
+<div class="icon" aria-hidden="true">${ICON[tone]}</div>
+<h1>${escapeHtml(heading)}</h1>
+${lines.map((line) => `<p>${escapeHtml(line)}</p>`).join('\n')}
+<p class="hint">${escapeHtml(hint)}</p>
+<footer>${escapeHtml(t.product)}</footer>
+</main>
+</body>
+</html>
+`;
+  return { status: RESULT_PAGE_STATUS[kind], html };
+}
+
+/** Response headers for a result page; the CSP allows exactly the page's inline style blocks by hash. */
+export function resultPageHeaders(html: string): Record<string, string> {
+  const hashes = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((match) =>
+    match[1] === STYLE ? STYLE_HASH : cspHash(match[1] ?? ''),
+  );
+  const styleSrc = hashes.length > 0 ? [...new Set(hashes)].map((hash) => `'${hash}'`).join(' ') : "'none'";
+  return {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Pragma: 'no-cache',
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Content-Security-Policy': `default-src 'none'; style-src ${styleSrc}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  };
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+function cspHash(css: string): string {
+  return `sha256-${createHash('sha256').update(css, 'utf8').digest('base64')}`;
+}
+
+function content(
+  kind: ResultPageKind,
+  t: ResultPageTexts,
+  details: ResultPageDetails,
+): { heading: string; lines: string[]; hint: string } {
+  switch (kind) {
+    case 'success': {
+      const s = t.success;
+      const name = details.name?.trim() || undefined;
+      return {
+        heading: s.heading,
+        lines: [s.lead(name), details.cardPatchPending ? s.cardPending : s.cardUpdated],
+        hint: s.hint,
+      };
+    }
+    case 'already_used': {
+      const a = t.already_used;
+      const outcomes: Record<PreviousOutcome, string> = a.outcomes;
+      const outcome = details.previousOutcome;
+      const line = outcome && Object.hasOwn(outcomes, outcome) ? outcomes[outcome] : a.unknownOutcome;
+      return { heading: a.heading, lines: [line], hint: outcome === 'completed' ? a.doneHint : a.retryHint };
+    }
+    case 'denied':
+    case 'invalid_state':
+    case 'missing_code':
+    case 'expired':
+    case 'code_exchange_failed':
+    case 'identity_mismatch':
+    case 'internal': {
+      const { heading, lead, hint } = t[kind];
+      return { heading, lines: [lead], hint };
+    }
+  }
+}

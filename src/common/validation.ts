@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+import { AppError } from './errors/app-error';
+
+/** Parses request input with a zod schema; failures become a 400 naming every bad field. */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  throw new AppError('VALIDATION_FAILED', problems.join('; '));
+}
+
+export const openIdSchema = z
+  .string()
+  .regex(/^ou_[A-Za-z0-9_-]{1,64}$/, 'must be a Feishu open_id (ou_…)');

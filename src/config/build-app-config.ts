@@ -1,0 +1,39 @@
+import { AppConfig } from './app-config';
+import { DatabaseEnv, Env } from './env.schema';
+import { FEISHU, resolveLarkEndpoints } from './lark-endpoints';
+
+export function buildDatabaseConfig(env: DatabaseEnv): AppConfig['database'] {
+  return { url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR, migrationsRun: env.MIGRATIONS_RUN };
+}
+
+/** Maps the validated variables onto the AppConfig shape; no validation happens here. */
+export function buildAppConfig(env: Env): AppConfig {
+  const domain = env.LARK_DOMAIN ?? env.FEISHU_API_BASE_URL ?? FEISHU;
+  return {
+    lark: {
+      appId: env.LARK_APP_ID,
+      appSecret: env.LARK_APP_SECRET,
+      ...resolveLarkEndpoints(domain, env.LARK_ACCOUNTS_URL, env.LARK_TOKEN_URL),
+      httpTimeoutMs: env.FEISHU_HTTP_TIMEOUT_MS,
+    },
+    oauth: { redirectUri: env.OAUTH_REDIRECT_URI, scopes: env.OAUTH_SCOPES },
+    server: { enabled: env.CALLBACK_SERVER_ENABLED, host: env.CALLBACK_SERVER_HOST, port: env.CALLBACK_SERVER_PORT },
+    database: buildDatabaseConfig(env),
+    encryptionKeys: env.TOKEN_ENCRYPTION_KEYS ?? [],
+    session: {
+      ttlSeconds: env.AUTH_SESSION_TTL_SECONDS,
+      retentionDays: env.SESSION_RETENTION_DAYS,
+      cleanupCron: env.SESSION_CLEANUP_CRON,
+    },
+    tokens: {
+      refreshThreshold: env.TOKEN_REFRESH_THRESHOLD,
+      sweepSeconds: env.TOKEN_REFRESH_SWEEP_SECONDS,
+      feishuRatePerSecond: env.FEISHU_TOKEN_RATE_PER_SECOND,
+      healthCheckIntervalMinutes: env.HEALTH_CHECK_INTERVAL_MINUTES,
+    },
+    jobsEnabled: env.JOBS_ENABLED,
+    apiTokens: env.API_TOKENS,
+    metricsToken: env.METRICS_TOKEN,
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+  };
+}

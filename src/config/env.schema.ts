@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+import { LogFormat, LogLevel } from './app-config';
+import { parseEncryptionKeys } from './encryption-keys';
+import {
+  fail,
+  MISSING,
+  ok,
+  parseApiTokens,
+  parseBearerToken,
+  parseBoolean,
+  parseChoice,
+  parseCron,
+  parsedVar,
+  parseFraction,
+  parseHttpUrl,
+  parseInteger,
+  parsePostgresUrl,
+  parseScopes,
+  quote,
+} from './env-parsers';
+import { DEFAULT_OAUTH_SCOPES, ENV_NAMES, EnvName, envVariable } from './env-variables';
+import { parseLarkDomain } from './lark-endpoints';
+
+/** What the SDK's WSClient accepts; any other id makes it refuse to connect, so it is an error here. */
+export const APP_ID_PATTERN = /^cli_[0-9a-fA-F]{16}$/;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
+
+const appId = parsedVar((raw) =>
+  APP_ID_PATTERN.test(raw)
+    ? ok(raw)
+    : fail(`${quote(raw)} does not match ${APP_ID_PATTERN.source} ("cli_" + 16 hex digits; the SDK refuses other ids)`),
+);
+const integer = (min: number, max: number, fallback: string) => parsedVar(parseInteger(min, max)).prefault(fallback);
+const boolean = (fallback: string) => parsedVar(parseBoolean).prefault(fallback);
+
+/** Every variable (DESIGN.md §7); input values are trimmed strings, an empty value counts as unset. */
+export const envSchema = z.object({
+  LARK_APP_ID: appId,
+  LARK_APP_SECRET: z.string({ error: MISSING }),
+  LARK_DOMAIN: parsedVar(parseLarkDomain).optional(),
+  FEISHU_API_BASE_URL: parsedVar(parseLarkDomain).optional(),
+  LARK_ACCOUNTS_URL: parsedVar(parseHttpUrl({ base: true })).optional(),
+  LARK_TOKEN_URL: parsedVar(parseHttpUrl({ base: true })).optional(),
+  FEISHU_HTTP_TIMEOUT_MS: integer(100, 120_000, '10000'),
+  OAUTH_REDIRECT_URI: parsedVar(parseHttpUrl({ base: false })).prefault('http://localhost:8000/callback'),
+  OAUTH_SCOPES: parsedVar(parseScopes).prefault(DEFAULT_OAUTH_SCOPES),
+  CALLBACK_SERVER_ENABLED: boolean('true'),
+  CALLBACK_SERVER_HOST: z.string().prefault('0.0.0.0'),
+  CALLBACK_SERVER_PORT: integer(0, 65_535, '8000'),
+  DATABASE_URL: parsedVar(parsePostgresUrl).optional(),
+  PGLITE_DATA_DIR: z.string().prefault('./data/pglite'),
+  MIGRATIONS_RUN: boolean('true'),
+  TOKEN_ENCRYPTION_KEYS: parsedVar(parseEncryptionKeys).optional(),
+  AUTH_SESSION_TTL_SECONDS: integer(1, 86_400, '600'),
+  TOKEN_REFRESH_THRESHOLD: parsedVar(parseFraction).prefault('0.1'),
+  TOKEN_REFRESH_SWEEP_SECONDS: integer(1, 3_600, '30'),
+  FEISHU_TOKEN_RATE_PER_SECOND: integer(1, 50, '40'),
+  SESSION_RETENTION_DAYS: integer(1, 3_650, '30'),
+  SESSION_CLEANUP_CRON: parsedVar(parseCron).prefault('0 3 * * *'),
+  HEALTH_CHECK_INTERVAL_MINUTES: integer(1, 1_440, '10'),
+  JOBS_ENABLED: boolean('true'),
+  API_TOKENS: parsedVar(parseApiTokens).prefault(''),
+  METRICS_TOKEN: parsedVar(parseBearerToken).optional(),
+  LOG_LEVEL: parsedVar(parseChoice(LOG_LEVELS)).prefault('info'),
+  LOG_FORMAT: parsedVar(parseChoice(LOG_FORMATS)).prefault('json'),
+} satisfies Record<EnvName, z.ZodType>);
+
+export type Env = z.output<typeof envSchema>;
+export type RawEnv = Partial<Record<EnvName, string>>;
+
+/** The variables the migration CLI needs: it must work without the Lark credentials. */
+export const databaseEnvSchema = envSchema.pick({ DATABASE_URL: true, PGLITE_DATA_DIR: true, MIGRATIONS_RUN: true });
+export type DatabaseEnv = z.output<typeof databaseEnvSchema>;
+
+export interface ConfigProblem {
+  name: string;
+  problem: string;
+  allowed: string;
+}
+
+export type EnvValidation<T> = { ok: true; value: T } | { ok: false; problems: ConfigProblem[] };
+
+/** Only the variables we know, trimmed; an empty value (`KEY=` in .env) is the same as unset. */
+export function normalizeEnv(env: NodeJS.ProcessEnv): RawEnv {
+  const raw: RawEnv = {};
+  for (const name of ENV_NAMES) {
+    const value = env[name]?.trim();
+    if (value) raw[name] = value;
+  }
+  return raw;
+}
+
+/** Rules that involve more than one variable; they run even when single variables already failed. */
+export function crossFieldProblems(raw: RawEnv): Array<{ name: EnvName; problem: string }> {
+  const problems: Array<{ name: EnvName; problem: string }> = [];
+  if (raw.DATABASE_URL !== undefined && raw.TOKEN_ENCRYPTION_KEYS === undefined) {
+    problems.push({
+      name: 'TOKEN_ENCRYPTION_KEYS',
+      problem:
+        'is missing: with DATABASE_URL the service refuses to start without TOKEN_ENCRYPTION_KEYS ' +
+        '(generate one: node -e "console.log(\'k1:\' + require(\'crypto\').randomBytes(32).toString(\'base64\'))")',
+    });
+  }
+  if (raw.LARK_DOMAIN !== undefined && raw.FEISHU_API_BASE_URL !== undefined) {
+    const domain = parseLarkDomain(raw.LARK_DOMAIN);
+    const alias = parseLarkDomain(raw.FEISHU_API_BASE_URL);
+    if (domain.ok && alias.ok && domain.value.openBaseUrl !== alias.value.openBaseUrl) {
+      problems.push({
+        name: 'FEISHU_API_BASE_URL',
+        problem: 'names a different server than LARK_DOMAIN; set only LARK_DOMAIN',
+      });
+    }
+  }
+  return problems;
+}
+
+/** Validates with `schema` and collects every problem (single-variable and cross-field) in variable order. */
+export function validateEnv<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  crossField: (raw: RawEnv) => Array<{ name: EnvName; problem: string }> = crossFieldProblems,
+): EnvValidation<z.output<S>> {
+  const raw = normalizeEnv(env);
+  const result = schema.safeParse(raw);
+  const found: Array<{ name: string; problem: string }> = result.success
+    ? []
+    : result.error.issues.map((issue) => ({ name: String(issue.path[0] ?? '(environment)'), problem: issue.message }));
+  found.push(...crossField(raw));
+  if (result.success && found.length === 0) return { ok: true, value: result.data };
+  const order = (name: string) => {
+    const index = ENV_NAMES.indexOf(name as EnvName);
+    return index < 0 ? ENV_NAMES.length : index;
+  };
+  const problems = found
+    .map(({ name, problem }) => ({ name, problem, allowed: envVariable(name)?.allowed ?? '' }))
+    .sort((a, b) => order(a.name) - order(b.name));
+  return { ok: false, problems };
+}

@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import type { DataSourceOptions } from 'typeorm';
+
+import { AuthSession } from '../auth-session/auth-session.entity';
+import { AppConfig } from '../config/app-config';
+import { UserToken } from '../token-store/user-token.entity';
+import { MIGRATIONS } from './migrations';
+import { pgliteDriver } from './pglite-driver';
+import { TypeOrmNestLogger } from './typeorm-logger';
+
+export const ENTITIES = [AuthSession, UserToken];
+export const MIGRATIONS_TABLE = 'migrations';
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface DataSourceExtra {
+  /**
+   * Postgres only: put every table, the migrations table and unqualified raw SQL into this (existing) schema,
+   * via TypeORM's `schema` and the connection's search_path.
+   */
+  schema?: string;
+}
+
+/**
+ * The one description of the database, shared by the app, the migration CLI and the tests: Postgres when
+ * `url` is set, otherwise embedded PGlite on disk. The schema only ever changes through migrations, which are
+ * run on purpose (DatabaseModule at start, or `npm run migration:run`), never by synchronize.
+ */
+export function buildDataSourceOptions(config: AppConfig['database'], extra: DataSourceExtra = {}): DataSourceOptions {
+  const common = {
+    type: 'postgres',
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: MIGRATIONS_TABLE,
+    synchronize: false,
+    migrationsRun: false,
+    // gen_random_uuid() is built into Postgres 13+ and PGlite; no extension to install.
+    installExtensions: false,
+    uuidExtension: 'pgcrypto',
+    logger: new TypeOrmNestLogger(),
+    maxQueryExecutionTime: 1000,
+  } as const;
+
+  if (config.url) {
+    const { schema } = extra;
+    if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+      throw new Error(`Invalid schema name for the database connection: must match ${SCHEMA_NAME.source}`);
+    }
+    return {
+      ...common,
+      url: config.url,
+      applicationName: 'lark-card-auth',
+      connectTimeoutMS: 5000,
+      ...(schema === undefined ? {} : { schema, extra: { options: `-c search_path=${schema}` } }),
+    };
+  }
+
+  if (extra.schema !== undefined) throw new Error('A database schema can only be chosen for Postgres, not PGlite');
+  const dataDir = resolve(config.pgliteDataDir);
+  mkdirSync(dataDir, { recursive: true });
+  return { ...common, driver: pgliteDriver(dataDir) };
+}

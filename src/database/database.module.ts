@@ -1,0 +1,51 @@
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
+
+import { AppConfig } from '../config/app-config';
+import { buildDataSourceOptions, DataSourceExtra } from './data-source';
+import { DatabaseHealth } from './database-health';
+import { runMigrations } from './run-migrations';
+
+/**
+ * The TypeORM connection (Postgres or embedded PGlite). With `database.migrationsRun` (MIGRATIONS_RUN, default
+ * true) pending migrations are applied before anything can use the connection. Global: feature modules only
+ * add `TypeOrmModule.forFeature([...])`.
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig, extra: DataSourceExtra = {}): DynamicModule {
+    return {
+      module: DatabaseModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...buildDataSourceOptions(config.database, extra), retryAttempts: 3, retryDelay: 2000 }),
+          dataSourceFactory: async (options?: DataSourceOptions) => {
+            if (!options) throw new Error('DatabaseModule: no data source options');
+            const dataSource = await new DataSource(options).initialize();
+            if (config.database.migrationsRun) await migrate(dataSource);
+            return dataSource;
+          },
+        }),
+      ],
+      providers: [DatabaseHealth],
+      exports: [DatabaseHealth],
+    };
+  }
+}
+
+async function migrate(dataSource: DataSource): Promise<void> {
+  const logger = new Logger(DatabaseModule.name);
+  try {
+    const applied = await runMigrations(dataSource);
+    logger.log(
+      applied.length === 0
+        ? 'Database schema is up to date (no pending migrations)'
+        : `Applied ${applied.length} migration(s): ${applied.map((migration) => migration.name).join(', ')}`,
+    );
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
+}

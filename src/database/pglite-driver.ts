@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+
+import { PGliteDriver } from 'typeorm-pglite';
+
+let openDir: string | undefined;
+let openCount = 0;
+
+/**
+ * TypeORM `driver` for embedded PGlite in `dataDir`. typeorm-pglite keeps ONE PGlite instance per process and
+ * takes its options from the last PGliteDriver constructed, so this wrapper applies the options only when the
+ * pool is created (DataSource.initialize), lets several DataSources share one open directory (the instance is
+ * closed when the last of them is destroyed) and refuses a second, different directory instead of silently
+ * handing out the first one.
+ */
+export function pgliteDriver(dataDir: string): unknown {
+  const dir = resolve(dataDir);
+  const BasePool = new PGliteDriver({ dataDir: dir }).driver.Pool;
+
+  class SharedPglitePool extends BasePool {
+    private ended = false;
+
+    constructor() {
+      if (openDir !== undefined && openDir !== dir) {
+        throw new Error(
+          `PGlite: ${openDir} is already open in this process; one embedded database at a time (destroy it first)`,
+        );
+      }
+      if (openCount === 0) new PGliteDriver({ dataDir: dir });
+      openDir = dir;
+      openCount += 1;
+      super();
+    }
+
+    override end(callback: (error: unknown) => void): void {
+      if (this.ended) return callback(null);
+      this.ended = true;
+      openCount -= 1;
+      if (openCount > 0) return callback(null);
+      openDir = undefined;
+      super.end(callback);
+    }
+  }
+
+  return class PgliteDriverModule {
+    static Pool = SharedPglitePool;
+  };
+}

@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+
+import { FeishuApi } from '../metrics/metric-names';
+import { MetricsService } from '../metrics/metrics.service';
+import { LARK_CLIENT, LarkClient } from './lark-client.factory';
+import { FeishuApiError, feishuErrorFrom, feishuFailure } from './lark-errors';
+
+export interface SentMessage {
+  messageId: string;
+  chatId: string | undefined;
+}
+
+interface AxiosLikeError {
+  isAxiosError?: boolean;
+  code?: string;
+  response?: { status: number; data?: unknown; headers?: Record<string, unknown> };
+}
+
+/**
+ * Sends and patches interactive messages through the SDK Client (tenant token handled by the SDK).
+ * The SDK throws on non-2xx and resolves with the body on 2xx, so both paths are turned into the same
+ * FeishuApiError, including an error code hidden in an HTTP 200 body.
+ */
+@Injectable()
+export class ImMessagesClient {
+  constructor(
+    @Inject(LARK_CLIENT) private readonly client: LarkClient,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async sendInteractive(openId: string, card: object, idempotencyKey?: string): Promise<SentMessage> {
+    const body = await this.call('message_create', () =>
+      this.client.im.v1.message.create({
+        params: { receive_id_type: 'open_id' },
+        data: { receive_id: openId, msg_type: 'interactive', content: JSON.stringify(card), uuid: idempotencyKey },
+      }),
+    );
+    const data = (body.data ?? {}) as { message_id?: string; chat_id?: string };
+    if (!data.message_id) {
+      throw feishuFailure('message_create', 'api_error', false, { feishuMessage: 'no message_id in the answer' });
+    }
+    return { messageId: data.message_id, chatId: data.chat_id };
+  }
+
+  async patchInteractive(messageId: string, card: object): Promise<void> {
+    await this.call('message_patch', () =>
+      this.client.im.v1.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }),
+    );
+  }
+
+  private async call(api: FeishuApi, request: () => Promise<unknown>): Promise<Record<string, unknown>> {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    let failure: FeishuApiError | undefined;
+    let body: Record<string, unknown> = {};
+    try {
+      body = ((await request()) ?? {}) as Record<string, unknown>;
+      failure = feishuErrorFrom(api, 200, body);
+    } catch (error) {
+      failure = fromThrown(api, error);
+    }
+    this.metrics.feishuRequest(api, failure ? failure.kind : 'success', seconds());
+    if (failure) throw failure;
+    return body;
+  }
+}
+
+function fromThrown(api: FeishuApi, error: unknown): FeishuApiError {
+  const axios = error as AxiosLikeError;
+  if (axios?.response) {
+    const reset = axios.response.headers?.['x-ogw-ratelimit-reset'];
+    return (
+      feishuErrorFrom(api, axios.response.status, axios.response.data, reset === undefined ? null : String(reset)) ??
+      feishuFailure(api, 'http_error', false, { httpStatus: axios.response.status })
+    );
+  }
+  const timedOut = axios?.code === 'ECONNABORTED' || axios?.code === 'ETIMEDOUT';
+  // The SDK throws plain Errors too, e.g. when the tenant token cannot be obtained.
+  const message = error instanceof Error ? error.message : String(error);
+  return feishuFailure(api, timedOut ? 'timeout' : 'network_error', true, {
+    mayHaveBeenProcessed: timedOut,
+    feishuMessage: message.slice(0, 200),
+  });
+}

@@ -1,0 +1,109 @@
+import { AppError } from '../common/errors/app-error';
+
+/** Codes after which retrying the same request may succeed (feishu-api.md §1.2, §6). */
+const RETRYABLE_CODES = new Set([20050, 20072, 99991400]);
+
+/** Token-endpoint codes that end the grant or the code for good: the user must authorize again. */
+export const GRANT_LOST_CODES = new Set([20003, 20004, 20026, 20037, 20064, 20065, 20066, 20073]);
+
+/** user_info codes for a user token that is unknown, revoked (99991668) or expired (99991677). */
+export const USER_TOKEN_INVALID_CODES = new Set([99991668, 99991677]);
+
+export type FeishuFailureKind = 'api_error' | 'http_error' | 'rate_limited' | 'timeout' | 'network_error';
+
+/**
+ * A failed call to Feishu. `retryable` separates "try again later" (5xx, 20050, 20072, 429, timeouts,
+ * network) from final answers (bad code, revoked refresh token, …). The message never carries a
+ * token, code or secret: only the API, HTTP status and Feishu's code and message.
+ */
+export class FeishuApiError extends AppError {
+  constructor(
+    readonly api: string,
+    readonly kind: FeishuFailureKind,
+    readonly retryable: boolean,
+    details: {
+      httpStatus?: number;
+      feishuCode?: number;
+      feishuMessage?: string;
+      retryAfterSeconds?: number;
+      /** The request may have reached Feishu before it failed (a timeout after sending). */
+      mayHaveBeenProcessed?: boolean;
+      cause?: unknown;
+    },
+  ) {
+    super(
+      retryable ? 'FEISHU_TEMPORARY_FAILURE' : 'FEISHU_REQUEST_FAILED',
+      describe(api, kind, details.httpStatus, details.feishuCode, details.feishuMessage),
+      { cause: details.cause },
+    );
+    this.httpStatus = details.httpStatus;
+    this.feishuCode = details.feishuCode;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+    this.mayHaveBeenProcessed = details.mayHaveBeenProcessed ?? false;
+  }
+
+  readonly httpStatus: number | undefined;
+  readonly feishuCode: number | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly mayHaveBeenProcessed: boolean;
+
+  /** The grant behind a refresh token or code is gone: ask the user again, never retry. */
+  get grantLost(): boolean {
+    return this.feishuCode !== undefined && GRANT_LOST_CODES.has(this.feishuCode);
+  }
+}
+
+/** Worth retrying later: 5xx, 20050, 20072, rate limits, timeouts, network failures. */
+export class FeishuTransientError extends FeishuApiError {}
+
+/** Feishu's final answer (invalid code, revoked or used refresh token, bad credentials): retrying will not help. */
+export class FeishuRejectedError extends FeishuApiError {}
+
+export function feishuFailure(
+  api: string,
+  kind: FeishuFailureKind,
+  retryable: boolean,
+  details: ConstructorParameters<typeof FeishuApiError>[3],
+): FeishuApiError {
+  return retryable ? new FeishuTransientError(api, kind, true, details) : new FeishuRejectedError(api, kind, false, details);
+}
+
+function describe(api: string, kind: FeishuFailureKind, httpStatus?: number, code?: number, message?: string): string {
+  const parts = [`Feishu ${api} request failed (${kind}`];
+  if (httpStatus !== undefined) parts.push(`, HTTP ${httpStatus}`);
+  if (code !== undefined) parts.push(`, code ${code}`);
+  parts.push(')');
+  if (message) parts.push(`: ${message.slice(0, 200)}`);
+  return parts.join('');
+}
+
+/** Turns an HTTP status plus a parsed Feishu body into an error, or undefined when the call succeeded. */
+export function feishuErrorFrom(
+  api: string,
+  httpStatus: number,
+  body: unknown,
+  retryAfterHeader?: string | null,
+): FeishuApiError | undefined {
+  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const code = parseCode(record.code);
+  if (httpStatus >= 200 && httpStatus < 300 && code === 0) return undefined;
+  const feishuMessage = stringField(record.error_description) ?? stringField(record.msg) ?? stringField(record.error);
+  const retryAfterSeconds = retryAfterHeader ? Number(retryAfterHeader) || undefined : undefined;
+  if (httpStatus === 429 || code === 99991400) {
+    return feishuFailure(api, 'rate_limited', true, { httpStatus, feishuCode: code, feishuMessage, retryAfterSeconds });
+  }
+  const kind: FeishuFailureKind = code !== undefined && code !== 0 ? 'api_error' : 'http_error';
+  const retryable = httpStatus >= 500 || (code !== undefined && RETRYABLE_CODES.has(code));
+  return feishuFailure(api, kind, retryable, { httpStatus, feishuCode: code, feishuMessage });
+}
+
+/** Feishu sends `code` as a number; some notes report the string "0", so accept both. */
+function parseCode(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function stringField(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}

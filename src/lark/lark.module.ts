@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { createLarkClient, LARK_CLIENT } from './lark-client.factory';
+import { ImMessagesClient } from './im-messages.client';
+import { OAuthClient } from './oauth.client';
+import { LarkWsGateway } from './ws-gateway';
+
+/** The only module that talks to Feishu: SDK Client, WebSocket gateway and the OAuth HTTP client. */
+@Module({
+  providers: [
+    { provide: LARK_CLIENT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createLarkClient(config) },
+    OAuthClient,
+    ImMessagesClient,
+    LarkWsGateway,
+  ],
+  exports: [LARK_CLIENT, OAuthClient, ImMessagesClient, LarkWsGateway],
+})
+export class LarkModule {}

@@ -1,0 +1,128 @@
+import { Inject, Injectable } from '@nestjs/common';
+
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { FeishuApi } from '../metrics/metric-names';
+import { MetricsService } from '../metrics/metrics.service';
+import { feishuErrorFrom, feishuFailure } from './lark-errors';
+
+export interface OAuthTokens {
+  accessToken: string;
+  /** Only when the user granted offline_access. */
+  refreshToken: string | undefined;
+  expiresInSeconds: number;
+  refreshExpiresInSeconds: number | undefined;
+  scopes: string[];
+}
+
+export interface FeishuUserInfo {
+  openId: string;
+  unionId: string | undefined;
+  userId: string | undefined;
+  name: string;
+  tenantKey: string | undefined;
+}
+
+/**
+ * The OAuth token endpoint (v2 by default, v3 by LARK_TOKEN_URL) and user_info, over our own HTTP so no
+ * client_secret, code or token can reach the SDK's error logs. Every body's `code` is checked, whatever
+ * the HTTP status; failures become FeishuApiError (transient vs rejected).
+ */
+@Injectable()
+export class OAuthClient {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  exchangeCode(params: { code: string; codeVerifier: string; redirectUri: string }): Promise<OAuthTokens> {
+    return this.requestToken({
+      grant_type: 'authorization_code',
+      code: params.code,
+      code_verifier: params.codeVerifier,
+      redirect_uri: params.redirectUri,
+    });
+  }
+
+  refreshUserAccessToken(refreshToken: string): Promise<OAuthTokens> {
+    return this.requestToken({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  }
+
+  async getUserInfo(accessToken: string): Promise<FeishuUserInfo> {
+    const body = await this.call('user_info', `${this.config.lark.openBaseUrl}/open-apis/authen/v1/user_info`, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    const data = (body.data ?? {}) as Record<string, unknown>;
+    const openId = optionalString(data.open_id);
+    if (!openId) throw feishuFailure('user_info', 'api_error', false, { feishuMessage: 'user_info returned no open_id' });
+    return {
+      openId,
+      unionId: optionalString(data.union_id),
+      userId: optionalString(data.user_id),
+      name: optionalString(data.name) ?? optionalString(data.en_name) ?? openId,
+      tenantKey: optionalString(data.tenant_key),
+    };
+  }
+
+  private async requestToken(grant: Record<string, string>): Promise<OAuthTokens> {
+    const body = await this.call('oauth_token', this.config.lark.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ ...grant, client_id: this.config.lark.appId, client_secret: this.config.lark.appSecret }),
+    });
+    const accessToken = optionalString(body.access_token);
+    const expiresIn = Number(body.expires_in);
+    if (!accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+      throw feishuFailure('oauth_token', 'api_error', false, { feishuMessage: 'token response without access_token' });
+    }
+    const refreshExpiresIn = Number(body.refresh_token_expires_in ?? body.refresh_expires_in);
+    return {
+      accessToken,
+      refreshToken: optionalString(body.refresh_token),
+      expiresInSeconds: expiresIn,
+      refreshExpiresInSeconds: Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0 ? refreshExpiresIn : undefined,
+      scopes: (optionalString(body.scope) ?? '').split(/\s+/).filter(Boolean),
+    };
+  }
+
+  private async call(api: FeishuApi, url: string, init: RequestInit): Promise<Record<string, unknown>> {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.config.lark.httpTimeoutMs) });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      this.metrics.feishuRequest(api, timedOut ? 'timeout' : 'network_error', seconds());
+      throw feishuFailure(api, timedOut ? 'timeout' : 'network_error', true, {
+        // A timeout means the request may already have been handled: a refresh token may be spent.
+        mayHaveBeenProcessed: timedOut,
+        feishuMessage: timedOut ? `no answer within ${this.config.lark.httpTimeoutMs} ms` : networkReason(error),
+      });
+    }
+    const body = parseJson(text);
+    const failure = feishuErrorFrom(api, response.status, body, response.headers.get('x-ogw-ratelimit-reset'));
+    this.metrics.feishuRequest(api, failure ? failure.kind : 'success', seconds());
+    if (failure) throw failure;
+    return body as Record<string, unknown>;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
+  return cause?.code ?? (error instanceof Error ? error.message : 'network error');
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}

@@ -1,0 +1,65 @@
+import { Logger } from '@nestjs/common';
+
+import { redactor } from '../common/logging/redact';
+
+type SdkLogMethod = (...args: unknown[]) => void;
+export interface SdkLogger {
+  error: SdkLogMethod;
+  warn: SdkLogMethod;
+  info: SdkLogMethod;
+  debug: SdkLogMethod;
+  trace: SdkLogMethod;
+}
+
+/**
+ * The logger handed to the SDK. On a failed request the SDK logs the whole AxiosError, whose
+ * `config.data` holds app_secret / client_secret / codes (feishu-api.md §0.4); we keep only the
+ * method, path, status and Feishu's code and message, then pass the text through the redactor.
+ */
+export function createSdkLogger(context = 'LarkSdk'): SdkLogger {
+  const logger = new Logger(context);
+  const line = (args: unknown[]): string => redactor.text(args.map(summarize).join(' '));
+
+  return {
+    error: (...args) => logger.error(line(args)),
+    warn: (...args) => logger.warn(line(args)),
+    info: (...args) => logger.log(line(args)),
+    debug: (...args) => logger.debug(line(args)),
+    trace: (...args) => logger.verbose(line(args)),
+  };
+}
+
+function summarize(arg: unknown): string {
+  if (typeof arg === 'string') return arg;
+  if (arg instanceof Error) return summarizeError(arg);
+  if (Array.isArray(arg)) return arg.map(summarize).join(' ');
+  if (arg && typeof arg === 'object') return JSON.stringify(redactor.value(arg));
+  return String(arg);
+}
+
+interface AxiosLike {
+  isAxiosError?: boolean;
+  config?: { method?: string; url?: string };
+  response?: { status?: number; data?: unknown };
+  code?: string;
+}
+
+function summarizeError(error: Error): string {
+  const axios = error as Error & AxiosLike;
+  if (!axios.isAxiosError) return `${error.name}: ${error.message}`;
+  const method = axios.config?.method?.toUpperCase() ?? '';
+  const path = pathOnly(axios.config?.url);
+  const status = axios.response?.status;
+  const data = axios.response?.data as { code?: unknown; msg?: unknown } | undefined;
+  const feishu = data && typeof data === 'object' ? ` code=${String(data.code)} msg=${String(data.msg)}` : '';
+  return `request failed: ${method} ${path} status=${status ?? axios.code ?? 'none'}${feishu}`;
+}
+
+function pathOnly(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    return new URL(url, 'http://relative').pathname;
+  } catch {
+    return url.split('?')[0] ?? '';
+  }
+}

@@ -1,0 +1,46 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import { ImMessagesClient, SentMessage } from '../lark/im-messages.client';
+import { FeishuApiError } from '../lark/lark-errors';
+import { Card, pendingCard, PendingCardInput } from './cards/auth-card.builder';
+
+const MAX_ATTEMPTS = 3;
+const MAX_WAIT_MS = 5_000;
+
+/**
+ * Sends and updates our cards. Builds nothing itself beyond the pending card (the builders are pure) and
+ * never sees a token. Rate limits are waited out (x-ogw-ratelimit-reset, capped), other transient
+ * failures retried briefly; a final failure is thrown as FeishuApiError.
+ */
+@Injectable()
+export class CardMessenger {
+  private readonly logger = new Logger(CardMessenger.name);
+
+  constructor(private readonly messages: ImMessagesClient) {}
+
+  /** Sends the authorization card; the session id doubles as Feishu's idempotency key, so a retry never sends two. */
+  sendAuthCard(openId: string, input: PendingCardInput): Promise<SentMessage> {
+    return this.withRetry('send', () => this.messages.sendInteractive(openId, pendingCard(input), input.sessionId));
+  }
+
+  sendCard(openId: string, card: Card): Promise<SentMessage> {
+    return this.withRetry('send', () => this.messages.sendInteractive(openId, card));
+  }
+
+  updateCard(messageId: string, card: Card): Promise<void> {
+    return this.withRetry('patch', () => this.messages.patchInteractive(messageId, card));
+  }
+
+  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof FeishuApiError) || !error.retryable || tries >= MAX_ATTEMPTS) throw error;
+        const waitMs = Math.min(MAX_WAIT_MS, error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 250 * tries);
+        this.logger.warn(`card ${what} failed (${error.kind}${error.feishuCode ? ` ${error.feishuCode}` : ''}); retrying in ${waitMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { CardTexts } from './texts.zh_cn';
+
+export const enUs: CardTexts = {
+  timeZone: 'UTC',
+  at: (time: string) => `${time} UTC`,
+  permissionsHeading: '**Once you authorize, the app will be able to:**',
+  grantedHeading: '**Granted permissions:**',
+  account: (name: string) => `Account: ${name}`,
+  pending: {
+    title: (appName: string | undefined) => (appName ? `Authorize ${appName}` : 'Authorize access to your account'),
+    subtitle: 'Lets the app act on your behalf',
+    intro: 'Click **Authorize** to open the Feishu consent page and confirm there.',
+    expires: (time: string) => `This link expires at **${time}**. It is for you only; do not forward this card.`,
+    notYou: 'If you did not ask for this, click **Decline**.',
+    authorize: 'Authorize',
+    decline: 'Decline',
+  },
+  authorized: {
+    title: 'Authorized',
+    subtitle: 'The app can now act on your behalf',
+    validUntil: (time: string) => `Valid until **${time}**; you will not be asked again before then.`,
+    revokeHint: 'Send **logout** (or 取消授权) at any time to revoke it.',
+  },
+  declined: {
+    title: 'Authorization declined',
+    subtitle: 'No access was granted',
+    body: 'You declined this request; the app got no access. To authorize later, send **login** (or 授权).',
+  },
+  expired: {
+    title: 'Authorization link expired',
+    subtitle: 'This request was not completed in time',
+    body: 'Send **login** (or 授权) again to get a new authorization card.',
+  },
+  failed: {
+    title: 'Authorization failed',
+    subtitle: 'No access was stored',
+    reasons: {
+      code_exchange_failed: 'Feishu could not be reached to finish the authorization (network or service trouble).',
+      identity_mismatch:
+        'The account that signed in on the consent page is not the one this card was sent to. Authorize with the account that received the card.',
+      card_send_failed: 'The authorization card could not be sent.',
+      invalid_state: 'The authorization request was not valid.',
+      internal: 'Something went wrong on our side.',
+    },
+    unknownReason: (reason: string) => `Reason: ${reason}`,
+    retry: 'Send **login** (or 授权) in a moment to try again.',
+  },
+  superseded: {
+    title: 'This request was replaced',
+    subtitle: 'A newer authorization request exists',
+    body: 'You started a newer authorization request, so this card no longer works. Use the latest card.',
+  },
+  loggedOut: {
+    title: 'Authorization revoked',
+    subtitle: 'The app can no longer act on your behalf',
+    body: 'The stored credentials were deleted. To authorize again, send **login** (or 授权).',
+  },
+  status: {
+    title: 'Authorization status',
+    notAuthorizedSubtitle: 'Not authorized',
+    notAuthorized: 'You have not authorized the app yet. Send **login** (or 授权) to start.',
+    subtitles: {
+      active: 'Authorized',
+      reauth_required: 'Authorization needed again',
+      invalidated: 'Revoked',
+    },
+    validUntil: (time: string) => `Valid until **${time}**.`,
+    reauthRequired:
+      'The authorization is no longer valid (revoked or past its lifetime). Send **login** (or 授权) to authorize again.',
+    invalidated: 'The authorization was revoked. Send **login** (or 授权) to authorize again.',
+  },
+  help: {
+    title: 'Help',
+    subtitle: 'Send one of these commands in this chat',
+    commands: [
+      '**login** (or 授权): get an authorization card',
+      '**status** (or 状态): see what is authorized and until when',
+      '**logout** (or 取消授权): revoke the authorization and delete the stored credentials',
+    ].join('\n'),
+  },
+  toasts: {
+    declined: 'Authorization declined',
+    noLongerPending: 'This request is no longer active',
+    failed: 'Something went wrong. Please try again.',
+  },
+};

@@ -1,0 +1,87 @@
+/** Every user-visible string of the cards, in Chinese; texts.en_us.ts must have the same shape (CardTexts). */
+export const zhCn = {
+  /** Times on zh_cn cards are shown in this zone, named by `at`. */
+  timeZone: 'Asia/Shanghai',
+  at: (time: string) => `${time}（北京时间）`,
+  permissionsHeading: '**授权后，应用将可以：**',
+  grantedHeading: '**已授予的权限：**',
+  account: (name: string) => `授权账号：${name}`,
+  pending: {
+    title: (appName: string | undefined) =>
+      appName ? `授权「${appName}」访问你的飞书账号` : '授权应用访问你的飞书账号',
+    subtitle: '确认后，应用可以代表你完成以下操作',
+    intro: '点击 **授权** 打开飞书授权页，确认后即完成授权。',
+    expires: (time: string) => `此链接将于 **${time}** 失效，仅限本人使用，请勿转发此卡片。`,
+    notYou: '如果这不是你发起的请求，点击 **拒绝** 即可。',
+    authorize: '授权',
+    decline: '拒绝',
+  },
+  authorized: {
+    title: '授权成功',
+    subtitle: '应用现在可以代表你操作',
+    validUntil: (time: string) => `授权有效期至 **${time}**，期间无需再次授权。`,
+    revokeHint: '随时发送 **取消授权**（或 logout）即可撤销。',
+  },
+  declined: {
+    title: '已拒绝授权',
+    subtitle: '未授予任何权限',
+    body: '你拒绝了本次授权请求，应用不会获得任何权限。如需授权，请发送 **授权**（或 login）。',
+  },
+  expired: {
+    title: '授权链接已过期',
+    subtitle: '此请求未在有效期内完成',
+    body: '请重新发送 **授权**（或 login），获取新的授权卡片。',
+  },
+  failed: {
+    title: '授权失败',
+    subtitle: '未保存任何权限',
+    reasons: {
+      code_exchange_failed: '向飞书换取授权凭证失败，可能是网络或飞书服务暂时异常。',
+      identity_mismatch: '授权页上登录的账号与收到此卡片的账号不一致，请使用收到卡片的账号完成授权。',
+      card_send_failed: '授权卡片发送失败。',
+      invalid_state: '授权请求无效。',
+      internal: '服务内部出现错误。',
+    },
+    unknownReason: (reason: string) => `原因：${reason}`,
+    retry: '请稍后重新发送 **授权**（或 login）再试一次。',
+  },
+  superseded: {
+    title: '此授权请求已被替代',
+    subtitle: '已有更新的授权请求',
+    body: '你发起了新的授权请求，此卡片已失效，请使用最新的授权卡片。',
+  },
+  loggedOut: {
+    title: '已取消授权',
+    subtitle: '应用已无法再代表你操作',
+    body: '已删除保存的授权凭证。如需重新授权，请发送 **授权**（或 login）。',
+  },
+  status: {
+    title: '授权状态',
+    notAuthorizedSubtitle: '尚未授权',
+    notAuthorized: '你还没有授权应用访问你的账号，发送 **授权**（或 login）开始授权。',
+    subtitles: {
+      active: '已授权',
+      reauth_required: '需要重新授权',
+      invalidated: '已取消授权',
+    },
+    validUntil: (time: string) => `授权有效期至 **${time}**。`,
+    reauthRequired: '授权已失效（可能已被撤销或超过有效期），请发送 **授权**（或 login）重新授权。',
+    invalidated: '授权已取消，发送 **授权**（或 login）可重新授权。',
+  },
+  help: {
+    title: '使用帮助',
+    subtitle: '在与机器人的单聊中发送以下指令',
+    commands: [
+      '**授权**（或 login）：获取授权卡片',
+      '**状态**（或 status）：查看授权状态和有效期',
+      '**取消授权**（或 logout）：撤销授权并删除保存的凭证',
+    ].join('\n'),
+  },
+  toasts: {
+    declined: '已拒绝授权',
+    noLongerPending: '此授权请求已失效',
+    failed: '操作失败，请稍后重试',
+  },
+};
+
+export type CardTexts = typeof zhCn;

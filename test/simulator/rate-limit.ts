@@ -1,0 +1,52 @@
+export type RateDecision = { ok: true } | { ok: false; resetSeconds: number };
+
+const WINDOW_MS = 1000;
+
+/** Sliding one-second windows per key; only admitted calls count, so a client that waits the reset time gets in. */
+export class RateLimiter {
+  private readonly hits = new Map<string, number[]>();
+  private calls = 0;
+
+  take(key: string, limitPerSecond: number, now = Date.now()): RateDecision {
+    if (++this.calls % 10_000 === 0) this.sweep(now);
+    if (!(limitPerSecond > 0)) return { ok: true };
+    const recent = (this.hits.get(key) ?? []).filter((t) => now - t < WINDOW_MS);
+    if (recent.length >= limitPerSecond) {
+      this.hits.set(key, recent);
+      const oldest = recent[0] ?? now;
+      return { ok: false, resetSeconds: Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000)) };
+    }
+    recent.push(now);
+    this.hits.set(key, recent);
+    return { ok: true };
+  }
+
+  private sweep(now: number): void {
+    for (const [key, times] of this.hits) {
+      if (times.every((t) => now - t >= WINDOW_MS)) this.hits.delete(key);
+    }
+  }
+}
+
+/** Highest number of arrivals seen within any one-second window. */
+export class PeakRate {
+  private readonly arrivals: number[] = [];
+  peak = 0;
+
+  record(now = Date.now()): void {
+    this.arrivals.push(now);
+    while (this.arrivals.length > 0 && now - (this.arrivals[0] ?? now) >= WINDOW_MS) this.arrivals.shift();
+    this.peak = Math.max(this.peak, this.arrivals.length);
+  }
+
+  reset(): void {
+    this.arrivals.length = 0;
+    this.peak = 0;
+  }
+}
+
+export const RATE_LIMIT_BODY = { code: 99991400, msg: 'request trigger frequency limit' };
+
+export function rateLimitHeaders(resetSeconds: number, limit: number): Record<string, string> {
+  return { 'x-ogw-ratelimit-reset': String(resetSeconds), 'x-ogw-ratelimit-limit': String(limit) };
+}

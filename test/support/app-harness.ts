@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+
+import { createApp } from '../../src/app.factory';
+import { AppLogger } from '../../src/common/logging/app-logger';
+import { AppConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/load-config';
+import { SimControlClient, Simulator, startSimulator } from '../simulator';
+import { waitFor } from '../simulator/test-kit';
+import { createTestSchema, removeTempDir, tempPgliteDir, TestSchema } from './database';
+import { freePort } from './free-port';
+
+export const TEST_API_TOKEN = 'test-api-token-0123456789abcdef';
+
+export interface Harness {
+  sim: Simulator;
+  control: SimControlClient;
+  app: NestFastifyApplication;
+  config: AppConfig;
+  /** http://127.0.0.1:PORT of the service. */
+  baseUrl: string;
+  /** Every log line the service wrote. */
+  logs: string[];
+  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
+  /** Stops the service only (the database and simulator stay), e.g. to start another process on the same data. */
+  stopApp(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  database?: 'postgres' | 'pglite';
+  env?: Record<string, string>;
+  /** Reuse a simulator / database / key from an earlier harness (restart tests). */
+  reuse?: { sim: Simulator; env: Record<string, string> };
+}
+
+/**
+ * The whole service on a free port against an in-process simulator and a fresh database (a new Postgres
+ * schema or PGlite directory), driven only through public surfaces. Waits until /readyz says ready.
+ */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness & { env: Record<string, string> }> {
+  const sim = options.reuse?.sim ?? (await startSimulator({ quiet: true }));
+  let schema: TestSchema | undefined;
+  let pgliteDir: string | undefined;
+  let env: Record<string, string>;
+  if (options.reuse) {
+    env = options.reuse.env;
+  } else {
+    const port = await freePort();
+    env = {
+      LARK_APP_ID: 'cli_0123456789abcdef',
+      LARK_APP_SECRET: 'sim-app-secret',
+      LARK_DOMAIN: sim.url,
+      OAUTH_REDIRECT_URI: `http://127.0.0.1:${port}/callback`,
+      CALLBACK_SERVER_HOST: '127.0.0.1',
+      CALLBACK_SERVER_PORT: String(port),
+      TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      API_TOKENS: TEST_API_TOKEN,
+      JOBS_ENABLED: 'false',
+      LOG_LEVEL: 'debug',
+      FEISHU_HTTP_TIMEOUT_MS: '2000',
+    };
+    if ((options.database ?? 'postgres') === 'postgres') {
+      schema = await createTestSchema();
+      env.DATABASE_URL = schema.url;
+    } else {
+      pgliteDir = tempPgliteDir();
+      env.PGLITE_DATA_DIR = pgliteDir;
+      delete env.TOKEN_ENCRYPTION_KEYS;
+    }
+    Object.assign(env, options.env);
+    sim.addRedirectUri(env.OAUTH_REDIRECT_URI as string);
+  }
+
+  const config = loadConfig(env, { dotenvPath: false });
+  const logs: string[] = [];
+  const app = await createApp(config, new AppLogger({ level: 'debug', format: 'json', write: (line) => logs.push(line) }));
+  await app.listen(config.server.port, config.server.host);
+  const baseUrl = `http://127.0.0.1:${config.server.port}`;
+  await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).status === 200, 15_000, 'the service to be ready');
+
+  let appClosed = false;
+  const stopApp = async () => {
+    if (!appClosed) await app.close();
+    appClosed = true;
+  };
+  return {
+    sim,
+    control: new SimControlClient(sim.url),
+    app,
+    config,
+    env,
+    baseUrl,
+    logs,
+    stopApp,
+    async api(method, path, body, token = TEST_API_TOKEN) {
+      const response = await fetch(baseUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async close() {
+      await stopApp();
+      if (!options.reuse) await sim.close();
+      await schema?.drop();
+      if (pgliteDir) removeTempDir(pgliteDir);
+    },
+  };
+}
