@@ -16,7 +16,7 @@ export async function createApp(config: AppConfig, logger?: LoggerService): Prom
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config),
     new FastifyAdapter({ trustProxy: true }),
-    { logger: appLogger, bufferLogs: false },
+    { logger: appLogger, bufferLogs: false, abortOnError: false },
   );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();

@@ -159,9 +159,9 @@ describe('env schema', () => {
       expect(load({ LARK_DOMAIN: 'feishu', FEISHU_API_BASE_URL: 'https://open.feishu.cn' }).lark.openBaseUrl).toBe(
         'https://open.feishu.cn',
       );
-      expect(problemFor('FEISHU_API_BASE_URL', { LARK_DOMAIN: 'lark', FEISHU_API_BASE_URL: 'http://sim:9000' })).toMatch(
-        /different server than LARK_DOMAIN/,
-      );
+      expect(
+        problemFor('FEISHU_API_BASE_URL', { LARK_DOMAIN: 'lark', FEISHU_API_BASE_URL: 'http://sim:9000' }),
+      ).toMatch(/different server than LARK_DOMAIN/);
     });
 
     it('lets LARK_ACCOUNTS_URL and LARK_TOKEN_URL override the derived URLs (the v3 token endpoint)', () => {
@@ -255,9 +255,9 @@ describe('env schema', () => {
       expect(load({ DATABASE_URL: 'postgres://h/db', TOKEN_ENCRYPTION_KEYS: `k1:${KEY_A}` }).database.url).toBe(
         'postgres://h/db',
       );
-      expect(problemFor('DATABASE_URL', { DATABASE_URL: 'mysql://h/db', TOKEN_ENCRYPTION_KEYS: `k1:${KEY_A}` })).toMatch(
-        /postgres:\/\//,
-      );
+      expect(
+        problemFor('DATABASE_URL', { DATABASE_URL: 'mysql://h/db', TOKEN_ENCRYPTION_KEYS: `k1:${KEY_A}` }),
+      ).toMatch(/postgres:\/\//);
     });
 
     it('refuses DATABASE_URL without TOKEN_ENCRYPTION_KEYS', () => {

@@ -101,7 +101,7 @@ export function crossFieldProblems(raw: RawEnv): Array<{ name: EnvName; problem:
       name: 'TOKEN_ENCRYPTION_KEYS',
       problem:
         'is missing: with DATABASE_URL the service refuses to start without TOKEN_ENCRYPTION_KEYS ' +
-        '(generate one: node -e "console.log(\'k1:\' + require(\'crypto\').randomBytes(32).toString(\'base64\'))")',
+        "(generate one: node -e \"console.log('k1:' + require('crypto').randomBytes(32).toString('base64'))\")",
     });
   }
   if (raw.LARK_DOMAIN !== undefined && raw.FEISHU_API_BASE_URL !== undefined) {

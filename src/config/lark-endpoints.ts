@@ -12,7 +12,10 @@ export interface LarkEndpoints {
   tokenUrl: string;
 }
 
-export const FEISHU: LarkDomain = { openBaseUrl: 'https://open.feishu.cn', accountsBaseUrl: 'https://accounts.feishu.cn' };
+export const FEISHU: LarkDomain = {
+  openBaseUrl: 'https://open.feishu.cn',
+  accountsBaseUrl: 'https://accounts.feishu.cn',
+};
 export const LARK: LarkDomain = {
   openBaseUrl: 'https://open.larksuite.com',
   accountsBaseUrl: 'https://accounts.larksuite.com',

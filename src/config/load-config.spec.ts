@@ -75,7 +75,9 @@ describe('loadConfigOrExit', () => {
       'exit 1',
     );
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatch(/^Invalid configuration \(2 problems\):\n {2}- LARK_APP_ID: .*\n {2}- LARK_APP_SECRET: .*\n$/);
+    expect(written[0]).toMatch(
+      /^Invalid configuration \(2 problems\):\n {2}- LARK_APP_ID: .*\n {2}- LARK_APP_SECRET: .*\n$/,
+    );
   });
 
   it('rethrows any other error', () => {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 
+import { PGliteOptions, types } from '@electric-sql/pglite';
 import { PGliteDriver } from 'typeorm-pglite';
 
 let openDir: string | undefined;
@@ -14,7 +15,8 @@ let openCount = 0;
  */
 export function pgliteDriver(dataDir: string): unknown {
   const dir = resolve(dataDir);
-  const BasePool = new PGliteDriver({ dataDir: dir }).driver.Pool;
+  const options: PGliteOptions = { dataDir: dir, parsers: { [types.BYTEA]: parseBytea } };
+  const BasePool = new PGliteDriver(options).driver.Pool;
 
   class SharedPglitePool extends BasePool {
     private ended = false;
@@ -25,7 +27,7 @@ export function pgliteDriver(dataDir: string): unknown {
           `PGlite: ${openDir} is already open in this process; one embedded database at a time (destroy it first)`,
         );
       }
-      if (openCount === 0) new PGliteDriver({ dataDir: dir });
+      if (openCount === 0) new PGliteDriver(options);
       openDir = dir;
       openCount += 1;
       super();
@@ -44,4 +46,9 @@ export function pgliteDriver(dataDir: string): unknown {
   return class PgliteDriverModule {
     static Pool = SharedPglitePool;
   };
+}
+
+/** bytea as a Node Buffer, as pg returns it (PGlite's default is a bare Uint8Array, which Buffer APIs reject). */
+function parseBytea(text: string): Buffer {
+  return Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex');
 }

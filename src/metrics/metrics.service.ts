@@ -72,6 +72,10 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // These gauges end in _total, which promtool rejects; nodejs_active_{handles,requests,resources} carry the same data.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(name);
+    }
     this.dbGauge(METRIC.authSessionActive, 'Authorization sessions pending now.');
     this.dbGauge(METRIC.tokenActiveCount, 'Active user tokens.');
     this.dbGauge(METRIC.tokenRefreshOverdue, 'Active tokens past their expiry.');

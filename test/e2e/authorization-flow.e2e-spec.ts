@@ -1,13 +1,13 @@
-import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 
 import { startHarness, Harness } from '../support/app-harness';
 import { authorizeUrlOf, consent, dmAndWaitForCard, headerTemplate, messageById, openPage } from '../support/flow';
 
-describe('card authorization, end to end (Postgres)', () => {
+describe.each(['postgres', 'pglite'] as const)('card authorization, end to end (%s)', (database) => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ database: 'postgres' });
+    h = await startHarness({ database });
   }, 30_000);
   afterAll(async () => h?.close());
 
@@ -50,22 +50,18 @@ describe('card authorization, end to end (Postgres)', () => {
     const session = (await h.api('GET', `/api/v1/auth-sessions?openId=${user.openId}`)).body[0];
     expect(session).toMatchObject({ status: 'completed', openId: user.openId, reason: null });
 
-    const db = new Client({ connectionString: h.env.DATABASE_URL });
-    await db.connect();
-    try {
-      const { rows } = await db.query('SELECT * FROM user_tokens WHERE open_id = $1', [user.openId]);
-      expect(rows).toHaveLength(1);
-      const row = rows[0];
-      const accessBytes = Buffer.from(token.body.accessToken as string, 'utf8');
-      expect(Buffer.isBuffer(row.access_token_enc)).toBe(true);
-      expect(row.access_token_enc.includes(accessBytes)).toBe(false);
-      expect(row.access_token_enc.length).toBe(12 + 16 + accessBytes.length);
-      expect(JSON.stringify(row)).not.toContain(token.body.accessToken);
-      const sessions = await db.query('SELECT * FROM auth_sessions WHERE open_id = $1', [user.openId]);
-      expect(JSON.stringify(sessions.rows)).not.toContain(params.get('state') as string);
-    } finally {
-      await db.end();
-    }
+    // The raw column bytes, read through the service's own connection (Postgres or PGlite).
+    const db = h.app.get(DataSource);
+    const rows = await db.query('SELECT * FROM user_tokens WHERE open_id = $1', [user.openId]);
+    expect(rows).toHaveLength(1);
+    const row = rows[0];
+    const accessBytes = Buffer.from(token.body.accessToken as string, 'utf8');
+    const stored = Buffer.from(row.access_token_enc);
+    expect(stored.includes(accessBytes)).toBe(false);
+    expect(stored.length).toBe(12 + 16 + accessBytes.length);
+    expect(JSON.stringify(row)).not.toContain(token.body.accessToken);
+    const sessions = await db.query('SELECT * FROM auth_sessions WHERE open_id = $1', [user.openId]);
+    expect(JSON.stringify(sessions)).not.toContain(params.get('state') as string);
 
     expect(h.logs.join('')).not.toContain(token.body.accessToken);
     expect(h.logs.join('')).not.toContain(code);

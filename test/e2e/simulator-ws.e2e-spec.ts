@@ -50,10 +50,10 @@ describe('simulator: WebSocket long connection with the real SDK WSClient', () =
       cache: new lark.DefaultCache(),
     });
     const dispatcher = new lark.EventDispatcher({ logger: quietLogger }).register<{
-      'im.message.receive_v1': (e: Event) => Promise<void>;
       'card.action.trigger': (e: Event) => Promise<object>;
     }>({
-      'im.message.receive_v1': async (e) => {
+      'im.message.receive_v1': async (received) => {
+        const e = received as Event;
         events.push(e);
         if (e.message?.content === JSON.stringify({ text: 'slow' })) await new Promise((r) => setTimeout(r, 800));
       },
@@ -96,10 +96,10 @@ describe('simulator: WebSocket long connection with the real SDK WSClient', () =
     expect(event.event_type).toBe('im.message.receive_v1');
     expect(event.schema).toBe('2.0');
     expect(event.app_id).toBe(APP_ID);
-    expect(event.sender.sender_id).toEqual({ open_id: user.openId, union_id: user.unionId, user_id: user.userId });
+    expect(event.sender?.sender_id).toEqual({ open_id: user.openId, union_id: user.unionId, user_id: user.userId });
     expect(event.message).toMatchObject({ chat_type: 'p2p', message_type: 'text', content: '{"text":"login"}' });
-    expect(event.message.message_id).toMatch(/^om_/);
-    expect(event.message.chat_id).toMatch(/^oc_/);
+    expect(event.message?.message_id).toMatch(/^om_/);
+    expect(event.message?.chat_id).toMatch(/^oc_/);
   });
 
   it('delivers a card click as card.action.trigger and applies the card of the response', async () => {
@@ -148,7 +148,7 @@ describe('simulator: WebSocket long connection with the real SDK WSClient', () =
     const framesBefore = (await control.wsStatus()).framesSent;
     const reply = await control.userMessage(user.openId, text);
     expect(reply.status).toBe(200);
-    expect(JSON.parse(lastEvent().message.content)).toEqual({ text });
+    expect(JSON.parse(lastEvent().message?.content ?? '')).toEqual({ text });
     expect((await control.wsStatus()).framesSent - framesBefore).toBeGreaterThanOrEqual(7);
   });
 
@@ -166,7 +166,7 @@ describe('simulator: WebSocket long connection with the real SDK WSClient', () =
     await waitFor(async () => (await control.wsStatus()).clients.some((c) => c.id !== before), 8000, 'reconnect');
     await waitFor(() => reconnected >= 1, 2000, 'onReconnected');
     expect((await control.userMessage(user.openId, 'after drop')).status).toBe(200);
-    expect(lastEvent().message.content).toBe('{"text":"after drop"}');
+    expect(lastEvent().message?.content).toBe('{"text":"after drop"}');
   });
 
   it('reconnects when endpoint discovery fails once after a drop', async () => {
@@ -176,7 +176,7 @@ describe('simulator: WebSocket long connection with the real SDK WSClient', () =
     await waitFor(async () => (await control.wsStatus()).clients.some((c) => c.id !== before), 10000, 'reconnect');
     expect((await control.call('GET', '/_sim/faults')).body).toEqual([]);
     expect((await control.userMessage(user.openId, 'after fault')).status).toBe(200);
-    expect(lastEvent().message.content).toBe('{"text":"after fault"}');
+    expect(lastEvent().message?.content).toBe('{"text":"after fault"}');
   });
 
   it('refuses wrong credentials with code 514, which the SDK treats as terminal', async () => {

@@ -144,9 +144,9 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
   });
 
   it('applies the migrations to an empty database', async () => {
-    expect(await query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)).toEqual(
-      [],
-    );
+    expect(
+      await query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`),
+    ).toEqual([]);
     const applied = await runMigrations(dataSource);
     expect(applied.map((migration) => migration.name)).toEqual(['CreateAuthTables1795443218350']);
   });
@@ -192,7 +192,8 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
     expect(def('ix_auth_sessions_user_created')).toMatch(/\(app_id, open_id, created_at DESC\)$/);
     expect(def('ix_auth_sessions_pending_expiry')).toMatch(/\(expires_at\) WHERE \(status = 'pending'::text\)$/);
     expect(def('ix_user_tokens_refresh_due')).toMatch(/\(refresh_due_at\) WHERE \(status = 'active'::text\)$/);
-    for (const status of TERMINAL_AUTH_SESSION_STATUSES) expect(def('ix_auth_sessions_cleanup')).toContain(`'${status}'`);
+    for (const status of TERMINAL_AUTH_SESSION_STATUSES)
+      expect(def('ix_auth_sessions_cleanup')).toContain(`'${status}'`);
     expect(def('ix_auth_sessions_cleanup')).not.toContain("'pending'");
   });
 
@@ -250,9 +251,9 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
     await expect(insertToken({ access_token_enc: secret, key_id: 'k1' })).resolves.toBeDefined();
     await expect(insertToken({ access_token_enc: null })).rejects.toMatchObject({ code: '23514' });
     await expect(insertToken({ access_token_enc: secret })).rejects.toMatchObject({ code: '23514' });
-    await expect(insertToken({ status: 'reauth_required', refresh_token_enc: secret, key_id: 'k1' })).rejects.toMatchObject(
-      { code: '23514' },
-    );
+    await expect(
+      insertToken({ status: 'reauth_required', refresh_token_enc: secret, key_id: 'k1' }),
+    ).rejects.toMatchObject({ code: '23514' });
     await expect(insertToken({ status: 'invalidated' })).resolves.toBeDefined();
   });
 

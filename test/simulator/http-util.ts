@@ -59,7 +59,12 @@ export class Router {
       if (!found) continue;
       const params: Record<string, string> = {};
       route.keys.forEach((key, i) => {
-        params[key] = decodeURIComponent(found[i + 1] ?? '');
+        const raw = found[i + 1] ?? '';
+        try {
+          params[key] = decodeURIComponent(raw);
+        } catch {
+          params[key] = raw;
+        }
       });
       return { handler: route.handler, params };
     }

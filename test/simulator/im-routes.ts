@@ -90,6 +90,7 @@ export function registerImRoutes(router: Router, sim: SimContext): void {
         msgType,
         content,
         createdAt: state.now(),
+        seq: state.nextSeq(),
         updates: [],
       };
       state.messages.set(message.messageId, message);

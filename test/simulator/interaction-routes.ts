@@ -23,6 +23,7 @@ export function registerInteractionRoutes(router: Router, sim: SimContext): void
       openId: user.openId,
       text,
       createdAt: state.now(),
+      seq: state.nextSeq(),
       delivery: 'pending',
     };
     state.userMessages.push(dm);
@@ -90,6 +91,7 @@ export function registerInteractionRoutes(router: Router, sim: SimContext): void
       msgType: m.msgType,
       content: m.content,
       createdAt: m.createdAt,
+      seq: m.seq,
       updateCount: m.updates.length,
     }));
     const mine = state.userMessages
@@ -99,9 +101,10 @@ export function registerInteractionRoutes(router: Router, sim: SimContext): void
         messageId: m.messageId,
         text: m.text,
         createdAt: m.createdAt,
+        seq: m.seq,
         delivery: m.delivery,
       }));
-    const items = [...bot, ...mine].sort((a, b) => a.createdAt - b.createdAt);
+    const items = [...bot, ...mine].sort((a, b) => a.seq - b.seq);
     sendJson(ctx.res, 200, { user, connected: sim.ws.connectionCount() > 0, items });
   });
 }

@@ -1,4 +1,7 @@
 import { newAuthorizationCode, newUserToken, sha256Base64url } from './ids';
+
+// Token maps are keyed by a digest: the ~1 KB tokens themselves are not kept (benchmarks issue many).
+const key = (token: string): string => sha256Base64url(token);
 import type { SimState, SimUser } from './state';
 
 /** An OAuth error of feishu-api.md §1.2: the code decides the HTTP status and the `error` string. */
@@ -126,7 +129,7 @@ export class OAuthStore {
 
   refresh(refreshToken: string | undefined, scope: string | undefined): TokenSet {
     if (!refreshToken) throw new OAuthError(20001, 'missing required parameter: refresh_token');
-    const entry = this.refreshTokens.get(refreshToken);
+    const entry = this.refreshTokens.get(key(refreshToken));
     if (!entry) throw new OAuthError(20026, 'refresh token is invalid');
     if (entry.used) this.state.stats.refreshTokenReuse += 1;
     if (entry.grant.revoked) throw new OAuthError(20064, 'refresh token has been revoked');
@@ -142,7 +145,7 @@ export class OAuthStore {
   }
 
   lookupAccessToken(token: string | undefined): AccessTokenLookup {
-    const entry = token ? this.accessTokens.get(token) : undefined;
+    const entry = token ? this.accessTokens.get(key(token)) : undefined;
     const user = entry ? this.state.users.get(entry.grant.openId) : undefined;
     if (!entry || !user || entry.grant.revoked) return { ok: false, reason: 'invalid' };
     if (this.state.now() >= entry.expiresAt) return { ok: false, reason: 'expired' };
@@ -165,7 +168,7 @@ export class OAuthStore {
     const { config, app } = this.state;
     const now = this.state.now();
     const accessToken = newUserToken('access', app.appId);
-    this.accessTokens.set(accessToken, { grant, scopes, expiresAt: now + config.accessTokenTtlSeconds * 1000 });
+    this.accessTokens.set(key(accessToken), { grant, scopes, expiresAt: now + config.accessTokenTtlSeconds * 1000 });
     const result: TokenSet = {
       code: 0,
       access_token: accessToken,
@@ -176,7 +179,7 @@ export class OAuthStore {
     if (scopes.includes('offline_access')) {
       const lifetime = Math.min(config.refreshTokenTtlSeconds, Math.floor((this.grantEnd(grant) - now) / 1000));
       const refreshToken = newUserToken('refresh', app.appId);
-      this.refreshTokens.set(refreshToken, { grant, scopes, expiresAt: now + lifetime * 1000, used: false });
+      this.refreshTokens.set(key(refreshToken), { grant, scopes, expiresAt: now + lifetime * 1000, used: false });
       result.refresh_token = refreshToken;
       result.refresh_token_expires_in = lifetime;
     }

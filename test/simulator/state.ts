@@ -68,6 +68,8 @@ export interface SimMessage {
   msgType: string;
   content: unknown;
   createdAt: number;
+  /** Creation order across bot and user messages (timestamps can tie). */
+  seq: number;
   updates: MessageUpdate[];
 }
 
@@ -77,6 +79,7 @@ export interface UserMessage {
   openId: string;
   text: string;
   createdAt: number;
+  seq: number;
   delivery: 'pending' | 'acked' | 'failed';
 }
 
@@ -111,12 +114,17 @@ export class SimState {
   readonly messages = new Map<string, SimMessage>();
   readonly userMessages: UserMessage[] = [];
   private clockOffsetMs = 0;
+  private lastSeq = 0;
 
   constructor(readonly app: SimApp) {}
 
   /** Simulated wall clock in ms: real time plus whatever /_sim/clock advanced. */
   now(): number {
     return Date.now() + this.clockOffsetMs;
+  }
+
+  nextSeq(): number {
+    return ++this.lastSeq;
   }
 
   advanceClock(seconds: number): void {
@@ -154,7 +162,7 @@ export class SimState {
   messagesFor(openId?: string): SimMessage[] {
     return [...this.messages.values()]
       .filter((m) => openId === undefined || m.openId === openId)
-      .sort((a, b) => b.createdAt - a.createdAt);
+      .sort((a, b) => b.seq - a.seq);
   }
 
   applyUpdate(message: SimMessage, content: unknown, source: MessageUpdate['source']): void {

@@ -67,6 +67,7 @@ export class WsHub {
 
   /** A fresh connect URL; device_id/service_id are never the first parameter (the SDK parses the whole URL). */
   endpoint(host: string): { URL: string; ClientConfig: Record<string, number> } {
+    for (const [key, t] of this.tickets) if (t.expiresAt < Date.now()) this.tickets.delete(key);
     const ticket = hex(32);
     const deviceId = String(7_000_000_000_000_000_000n + BigInt(Math.floor(Math.random() * 1e15)));
     const serviceId = 33_554_000 + Math.floor(Math.random() * 1000);

@@ -18,6 +18,8 @@ export interface Harness {
   control: SimControlClient;
   app: NestFastifyApplication;
   config: AppConfig;
+  /** The environment the service was configured from (reuse it to start a second process on the same data). */
+  env: Record<string, string>;
   /** http://127.0.0.1:PORT of the service. */
   baseUrl: string;
   /** Every log line the service wrote. */
@@ -39,7 +41,7 @@ export interface HarnessOptions {
  * The whole service on a free port against an in-process simulator and a fresh database (a new Postgres
  * schema or PGlite directory), driven only through public surfaces. Waits until /readyz says ready.
  */
-export async function startHarness(options: HarnessOptions = {}): Promise<Harness & { env: Record<string, string> }> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const sim = options.reuse?.sim ?? (await startSimulator({ quiet: true }));
   let schema: TestSchema | undefined;
   let pgliteDir: string | undefined;

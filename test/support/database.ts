@@ -52,7 +52,9 @@ export async function createTestDataSource(
   target: TestDatabaseTarget,
   options: { migrate?: boolean } = {},
 ): Promise<DataSource> {
-  const config = 'schema' in target ? { ...testDatabaseConfig(target), url: testDatabaseUrl() } : testDatabaseConfig(target);
+  if ('pgliteDir' in target) assertPgliteCanStart();
+  const config =
+    'schema' in target ? { ...testDatabaseConfig(target), url: testDatabaseUrl() } : testDatabaseConfig(target);
   const extra = 'schema' in target ? { schema: target.schema } : {};
   const dataSource = await new DataSource(buildDataSourceOptions(config, extra)).initialize();
   try {
@@ -62,6 +64,22 @@ export async function createTestDataSource(
     throw error;
   }
   return dataSource;
+}
+
+/**
+ * PGlite loads node:module, fs and zlib with dynamic import(), which jest's module sandbox only allows when node
+ * runs with --experimental-vm-modules; without it PGlite dies with an unhandled rejection that takes the whole
+ * jest process down. Fail the test early instead, saying how to run it.
+ */
+export function assertPgliteCanStart(): void {
+  const underJest = process.env.JEST_WORKER_ID !== undefined;
+  const flags = `${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`;
+  if (underJest && !flags.includes('--experimental-vm-modules')) {
+    throw new Error(
+      'PGlite cannot start inside jest without --experimental-vm-modules. Run jest with ' +
+        "NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning'.",
+    );
+  }
 }
 
 /** Empties every application table (not the migrations table). */

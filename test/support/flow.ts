@@ -62,3 +62,59 @@ export async function messageById(control: SimControlClient, openId: string, mes
   if (!message) throw new Error(`message ${messageId} not found`);
   return message;
 }
+
+/** The value the card's Decline button sends back (`{action:'decline', session}`). */
+export function declineValueOf(message: SimMessageView): { action: string; session: string } {
+  const elements = ((message.content.body as { elements?: unknown[] } | undefined)?.elements ?? []) as Array<{
+    tag?: string;
+    behaviors?: Array<{ type?: string; value?: { action: string; session: string } }>;
+  }>;
+  for (const element of elements) {
+    const value = element.behaviors?.find((behavior) => behavior.type === 'callback')?.value;
+    if (element.tag === 'button' && value) return value;
+  }
+  throw new Error(`message ${message.messageId} has no Decline button`);
+}
+
+/** GET /metrics as text. */
+export async function scrapeMetrics(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/metrics`);
+  if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+  return response.text();
+}
+
+/**
+ * The value of one sample in Prometheus text format: `name` with exactly these labels (none when omitted);
+ * 0 when the sample is absent (a labelled counter that was never touched).
+ */
+export function metricValue(metrics: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of metrics.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const wanted = Object.entries(labels);
+    if (Object.keys(found).length === wanted.length && wanted.every(([key, value]) => found[key] === value)) {
+      return Number(match[3]);
+    }
+  }
+  return 0;
+}
+
+/** lark_service_auth_failure_total by reason. */
+export function authFailures(metrics: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const match of metrics.matchAll(/^lark_service_auth_failure_total\{reason="(\w+)"\} (\S+)$/gm)) {
+    counts[match[1] as string] = Number(match[2]);
+  }
+  return counts;
+}
+
+/** The reasons whose failure count changed between two scrapes, with the increase. */
+export function authFailureIncrease(before: string, after: string): Record<string, number> {
+  const start = authFailures(before);
+  const increase: Record<string, number> = {};
+  for (const [reason, count] of Object.entries(authFailures(after))) {
+    if (count !== (start[reason] ?? 0)) increase[reason] = count - (start[reason] ?? 0);
+  }
+  return increase;
+}
