@@ -108,8 +108,9 @@ const CRON_FIELD = /^[0-9A-Za-z*?/,#LW-]+$/;
 export function parseCron(raw: string): Parsed<string> {
   const fields = raw.split(/\s+/);
   if (fields.length !== 5 && fields.length !== 6) return fail(`${quote(raw)} has ${fields.length} fields, not 5 or 6`);
-  if (!fields.every((field) => CRON_FIELD.test(field)))
+  if (!fields.every((field) => CRON_FIELD.test(field))) {
     return fail(`${quote(raw)} contains characters cron does not know`);
+  }
   return ok(fields.join(' '));
 }
 

@@ -70,7 +70,7 @@ function fromThrown(api: FeishuApi, error: unknown): FeishuApiError {
   if (axios?.response) {
     const reset = axios.response.headers?.['x-ogw-ratelimit-reset'];
     return (
-      feishuErrorFrom(api, axios.response.status, axios.response.data, reset === undefined ? null : String(reset)) ??
+      feishuErrorFrom(api, axios.response.status, axios.response.data, typeof reset === 'string' || typeof reset === 'number' ? String(reset) : null) ??
       feishuFailure(api, 'http_error', false, { httpStatus: axios.response.status })
     );
   }

@@ -26,12 +26,13 @@ export class LarkWsGateway implements OnApplicationBootstrap, OnApplicationShutd
   private connected = false;
   private readonly recentEventIds = new Set<string>();
 
-  private messageHandler: BotMessageHandler = async (event) => {
+  private messageHandler: BotMessageHandler = (event) => {
     this.logger.log(`message ${event.messageId} from ${event.openId} (no handler registered)`);
+    return Promise.resolve();
   };
-  private cardActionHandler: CardActionHandler = async (event) => {
+  private cardActionHandler: CardActionHandler = (event) => {
     this.logger.log(`card action on ${event.messageId ?? '?'} from ${event.openId} (no handler registered)`);
-    return {};
+    return Promise.resolve({});
   };
 
   constructor(

@@ -2,17 +2,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import * as lark from '@larksuiteoapi/node-sdk';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 import { SimControlClient, type Simulator, type SimUser, startSimulator } from '../simulator';
 import { authorizeUrl, quietLogger, waitFor } from '../simulator/test-kit';
+import { launchChromium } from '../support/browser';
 
 // The consent page and the chat page: over plain HTTP, then driven by Chromium like a person would.
 
 const APP_ID = 'cli_0123456789abcdef';
 const APP_SECRET = 'sim-app-secret';
 const REDIRECT = 'http://127.0.0.1:8000/callback';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('simulator: consent and chat pages', () => {
   let sim: Simulator;
@@ -150,7 +150,7 @@ describe('simulator: consent and chat pages', () => {
       });
       await ws.start({ eventDispatcher: dispatcher });
       await control.waitForWsConnections(1);
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      browser = await launchChromium();
     });
 
     afterAll(async () => {

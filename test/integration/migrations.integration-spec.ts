@@ -192,8 +192,9 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
     expect(def('ix_auth_sessions_user_created')).toMatch(/\(app_id, open_id, created_at DESC\)$/);
     expect(def('ix_auth_sessions_pending_expiry')).toMatch(/\(expires_at\) WHERE \(status = 'pending'::text\)$/);
     expect(def('ix_user_tokens_refresh_due')).toMatch(/\(refresh_due_at\) WHERE \(status = 'active'::text\)$/);
-    for (const status of TERMINAL_AUTH_SESSION_STATUSES)
+    for (const status of TERMINAL_AUTH_SESSION_STATUSES) {
       expect(def('ix_auth_sessions_cleanup')).toContain(`'${status}'`);
+    }
     expect(def('ix_auth_sessions_cleanup')).not.toContain("'pending'");
   });
 

@@ -30,17 +30,23 @@ export class RateLimiter {
 
 /** Highest number of arrivals seen within any one-second window. */
 export class PeakRate {
-  private readonly arrivals: number[] = [];
+  private arrivals: number[] = [];
+  private head = 0;
   peak = 0;
 
   record(now = Date.now()): void {
     this.arrivals.push(now);
-    while (this.arrivals.length > 0 && now - (this.arrivals[0] ?? now) >= WINDOW_MS) this.arrivals.shift();
-    this.peak = Math.max(this.peak, this.arrivals.length);
+    while (this.head < this.arrivals.length && now - (this.arrivals[this.head] ?? now) >= WINDOW_MS) this.head += 1;
+    this.peak = Math.max(this.peak, this.arrivals.length - this.head);
+    if (this.head > 4096) {
+      this.arrivals = this.arrivals.slice(this.head);
+      this.head = 0;
+    }
   }
 
   reset(): void {
-    this.arrivals.length = 0;
+    this.arrivals = [];
+    this.head = 0;
     this.peak = 0;
   }
 }

@@ -13,7 +13,8 @@ export default async function globalSetup(): Promise<void> {
     throw new Error(
       `Postgres is not reachable at TEST_DATABASE_URL (${redactUrl(testDatabaseUrl())}): ${reason}.\n` +
         'Start it with `docker compose up -d postgres`, or on a Debian host: ' +
-        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+        'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+      { cause: error },
     );
   } finally {
     await client.end().catch(() => undefined);

@@ -64,7 +64,7 @@ export class AppLogger implements LoggerService {
 function pretty(entry: Record<string, unknown>): string {
   const { time, level, context, msg, details } = entry;
   const tail = details === undefined ? '' : ` ${safeJson(details)}`;
-  return `${String(time)} ${String(level).toUpperCase().padEnd(5)} ${context ? `[${String(context)}] ` : ''}${String(msg)}${tail}\n`;
+  return `${String(time)} ${String(level).toUpperCase().padEnd(5)} ${typeof context === 'string' ? `[${context}] ` : ''}${String(msg)}${tail}\n`;
 }
 
 function safeJson(value: unknown): string {
