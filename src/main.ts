@@ -23,6 +23,9 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  Logger.error(`start-up failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, "Main");
+  Logger.error(
+    `start-up failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    'Main',
+  );
   process.exit(1);
 });

@@ -10,7 +10,10 @@ import { AuthSessionService } from './auth-session.service';
 const createSchema = z
   .object({
     openId: openIdSchema,
-    scopes: z.array(z.string().regex(/^[A-Za-z0-9:._-]{1,128}$/, 'is not a scope name')).max(50).optional(),
+    scopes: z
+      .array(z.string().regex(/^[A-Za-z0-9:._-]{1,128}$/, 'is not a scope name'))
+      .max(50)
+      .optional(),
     locale: z.enum(['zh_cn', 'en_us']).optional(),
   })
   .strict();
@@ -57,22 +60,24 @@ export class AuthSessionController {
   @ApiOperation({ summary: 'A session; with waitSeconds (≤ 60) waits until it is no longer pending' })
   @ApiQuery({ name: 'waitSeconds', required: false, type: Number })
   async get(@Param('id') id: string, @Query('waitSeconds') waitSeconds?: string): Promise<AuthSessionView> {
-    const wait = parseInput(waitSchema, waitSeconds);
-    const sessionId = parseInput(idSchema, id);
-    return view(wait > 0 ? await this.sessions.waitForSession(sessionId, wait) : await this.sessions.getSession(sessionId));
+    const wait = parseInput(waitSchema, waitSeconds, 'waitSeconds');
+    const sessionId = parseInput(idSchema, id, 'id');
+    return view(
+      wait > 0 ? await this.sessions.waitForSession(sessionId, wait) : await this.sessions.getSession(sessionId),
+    );
   }
 
   @Get()
   @ApiOperation({ summary: "A user's sessions, newest first" })
   @ApiQuery({ name: 'openId', required: true })
   async list(@Query('openId') openId: string): Promise<AuthSessionView[]> {
-    return (await this.sessions.getSessionsByOpenId(parseInput(openIdSchema, openId))).map(view);
+    return (await this.sessions.getSessionsByOpenId(parseInput(openIdSchema, openId, 'openId'))).map(view);
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Invalidate a session (a completed one also invalidates its token)' })
   async invalidate(@Param('id') id: string): Promise<AuthSessionView> {
-    return view(await this.sessions.invalidateSession(parseInput(idSchema, id)));
+    return view(await this.sessions.invalidateSession(parseInput(idSchema, id, 'id')));
   }
 }
 

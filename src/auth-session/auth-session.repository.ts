@@ -77,13 +77,22 @@ export class AuthSessionRepository {
     manager: EntityManager = this.manager,
   ): Promise<AuthSession | undefined> {
     const params: unknown[] = [this.config.lark.appId, id, from, to, changes.reason ?? null];
-    const sets = [`status = $4`, `reason = $5`, `pkce_verifier_enc = CASE WHEN $4 = 'pending' THEN pkce_verifier_enc END`];
+    const sets = [
+      `status = $4`,
+      `reason = $5`,
+      `pkce_verifier_enc = CASE WHEN $4 = 'pending' THEN pkce_verifier_enc END`,
+    ];
     if (changes.completed) sets.push('completed_at = now()');
     if (changes.cardPatchPending !== undefined) {
       params.push(changes.cardPatchPending);
       sets.push(`card_patch_pending = $${params.length}`);
     }
-    const [row] = await this.updateReturning(manager, sets.join(', '), `app_id = $1 AND id = $2 AND status = ANY($3)`, params);
+    const [row] = await this.updateReturning(
+      manager,
+      sets.join(', '),
+      `app_id = $1 AND id = $2 AND status = ANY($3)`,
+      params,
+    );
     return row;
   }
 
@@ -128,7 +137,12 @@ export class AuthSessionRepository {
     return this.sessions.count({ where: { appId: this.config.lark.appId, status: 'pending' } });
   }
 
-  private async updateReturning(manager: EntityManager, set: string, where: string, params: unknown[]): Promise<AuthSession[]> {
+  private async updateReturning(
+    manager: EntityManager,
+    set: string,
+    where: string,
+    params: unknown[],
+  ): Promise<AuthSession[]> {
     const result: unknown = await manager.query(
       `UPDATE auth_sessions SET ${set}, updated_at = now() WHERE ${where} RETURNING *`,
       params,

@@ -65,11 +65,17 @@ export class AuthorizationCallbackService {
     if (!code) {
       const session = await this.sessions.findByStateHash(stateHash);
       if (!session) return this.failure('invalid_state', 'invalid_state', 'callback with an unknown state');
-      return { ...this.failure('missing_code', 'invalid_state', `session ${session.id}: callback without code`), locale: session.locale };
+      return {
+        ...this.failure('missing_code', 'invalid_state', `session ${session.id}: callback without code`),
+        locale: session.locale,
+      };
     }
     const claimed = await this.sessions.claimForExchange(stateHash);
     if (!claimed) return this.notClaimable(stateHash);
-    return this.exchange(claimed, code);
+    return this.exchange(claimed, code).catch((error: unknown) => {
+      this.logger.error(`session ${claimed.id}: callback failed unexpectedly: ${describe(error)}`);
+      return this.endFailed(claimed, 'internal', 'internal');
+    });
   }
 
   private async exchange(session: AuthSession, code: string): Promise<CallbackResult> {
@@ -78,7 +84,11 @@ export class AuthorizationCallbackService {
     let user: FeishuUserInfo;
     try {
       const verifier = this.cipher.decrypt(session.pkceVerifierEnc ?? Buffer.alloc(0), session.keyId ?? '', aad);
-      tokens = await this.oauth.exchangeCode({ code, codeVerifier: verifier, redirectUri: this.config.oauth.redirectUri });
+      tokens = await this.oauth.exchangeCode({
+        code,
+        codeVerifier: verifier,
+        redirectUri: this.config.oauth.redirectUri,
+      });
       user = await this.oauth.getUserInfo(tokens.accessToken);
     } catch (error) {
       if (!(error instanceof FeishuApiError)) throw error;
@@ -93,9 +103,17 @@ export class AuthorizationCallbackService {
 
     const completed = await this.sessions.manager.transaction(async (manager) => {
       await this.tokens.saveGrant(session.openId, tokens, user, manager);
-      return this.sessions.transition(session.id, ['exchanging'], 'completed', { reason: null, completed: true }, manager);
+      return this.sessions.transition(
+        session.id,
+        ['exchanging'],
+        'completed',
+        { reason: null, completed: true },
+        manager,
+      );
     });
-    if (!completed) return this.failure('internal', 'internal', `session ${session.id} left exchanging while we held it`);
+    if (!completed) {
+      return this.failure('internal', 'internal', `session ${session.id} left exchanging while we held it`);
+    }
     this.metrics.authSucceeded((this.clock.now().getTime() - session.createdAt.getTime()) / 1000);
     this.logger.log(`session ${session.id}: ${session.openId} authorized (${tokens.scopes.length} scopes)`);
     const patched = await this.cards.patch(completed);
@@ -125,7 +143,10 @@ export class AuthorizationCallbackService {
       }
     }
     if (session.status === 'pending' || session.status === 'expired') {
-      return { ...this.failure('expired', 'expired', `session ${session.id}: callback after expiry`), locale: session.locale };
+      return {
+        ...this.failure('expired', 'expired', `session ${session.id}: callback after expiry`),
+        locale: session.locale,
+      };
     }
     this.metrics.authFailed('replayed');
     this.logger.warn(`session ${session.id}: callback replayed (session is ${session.status})`);
@@ -135,7 +156,7 @@ export class AuthorizationCallbackService {
 
   private async endFailed(
     session: AuthSession,
-    reason: 'code_exchange_failed' | 'identity_mismatch',
+    reason: 'code_exchange_failed' | 'identity_mismatch' | 'internal',
     outcome: CallbackOutcome,
   ): Promise<CallbackResult> {
     const failed = await this.sessions.transition(session.id, ['exchanging'], 'failed', { reason });

@@ -37,7 +37,10 @@ export class BotCommandsHandler implements OnModuleInit {
 
   async handle(event: BotMessageEvent): Promise<void> {
     if (event.chatType !== 'p2p' || !event.openId) return;
-    const { command, locale } = COMMANDS[event.text.toLowerCase()] ?? { command: 'help', locale: guessLocale(event.text) };
+    const { command, locale } = COMMANDS[event.text.toLowerCase()] ?? {
+      command: 'help',
+      locale: guessLocale(event.text),
+    };
     this.logger.log(`command ${command} from ${event.openId}`);
     switch (command) {
       case 'login':
@@ -47,7 +50,12 @@ export class BotCommandsHandler implements OnModuleInit {
       case 'status': {
         const grant = await this.tokens.describeGrant(event.openId);
         const authorized = grant?.name
-          ? { name: grant.name, scopes: grant.scopes, validUntil: grant.refreshExpiresAt ?? grant.accessExpiresAt, status: grant.status }
+          ? {
+              name: grant.name,
+              scopes: grant.scopes,
+              validUntil: grant.refreshExpiresAt ?? grant.accessExpiresAt,
+              status: grant.status,
+            }
           : null;
         await this.messenger.sendCard(event.openId, statusCard({ authorized, locale }));
         return;

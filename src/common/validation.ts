@@ -3,13 +3,12 @@ import { z } from 'zod';
 import { AppError } from './errors/app-error';
 
 /** Parses request input with a zod schema; failures become a 400 naming every bad field. */
-export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+/** `label` names the input when the schema is not an object (a path or query parameter). */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, label = 'body'): z.infer<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || label}: ${issue.message}`);
   throw new AppError('VALIDATION_FAILED', problems.join('; '));
 }
 
-export const openIdSchema = z
-  .string()
-  .regex(/^ou_[A-Za-z0-9_-]{1,64}$/, 'must be a Feishu open_id (ou_…)');
+export const openIdSchema = z.string().regex(/^ou_[A-Za-z0-9_-]{1,64}$/, 'must be a Feishu open_id (ou_…)');

@@ -70,8 +70,12 @@ function fromThrown(api: FeishuApi, error: unknown): FeishuApiError {
   if (axios?.response) {
     const reset = axios.response.headers?.['x-ogw-ratelimit-reset'];
     return (
-      feishuErrorFrom(api, axios.response.status, axios.response.data, typeof reset === 'string' || typeof reset === 'number' ? String(reset) : null) ??
-      feishuFailure(api, 'http_error', false, { httpStatus: axios.response.status })
+      feishuErrorFrom(
+        api,
+        axios.response.status,
+        axios.response.data,
+        typeof reset === 'string' || typeof reset === 'number' ? String(reset) : null,
+      ) ?? feishuFailure(api, 'http_error', false, { httpStatus: axios.response.status })
     );
   }
   const timedOut = axios?.code === 'ECONNABORTED' || axios?.code === 'ETIMEDOUT';

@@ -49,6 +49,8 @@ describe('feishuErrorFrom', () => {
 
   it('its message names the API, status and code but nothing else', () => {
     const error = feishuErrorFrom('oauth_token', 400, { code: 20064, error_description: 'refresh token revoked' });
-    expect(error?.message).toBe('Feishu oauth_token request failed (api_error, HTTP 400, code 20064): refresh token revoked');
+    expect(error?.message).toBe(
+      'Feishu oauth_token request failed (api_error, HTTP 400, code 20064): refresh token revoked',
+    );
   });
 });

@@ -65,7 +65,9 @@ export function feishuFailure(
   retryable: boolean,
   details: ConstructorParameters<typeof FeishuApiError>[3],
 ): FeishuApiError {
-  return retryable ? new FeishuTransientError(api, kind, true, details) : new FeishuRejectedError(api, kind, false, details);
+  return retryable
+    ? new FeishuTransientError(api, kind, true, details)
+    : new FeishuRejectedError(api, kind, false, details);
 }
 
 function describe(api: string, kind: FeishuFailureKind, httpStatus?: number, code?: number, message?: string): string {

@@ -54,7 +54,9 @@ export class OAuthClient {
     });
     const data = (body.data ?? {}) as Record<string, unknown>;
     const openId = optionalString(data.open_id);
-    if (!openId) throw feishuFailure('user_info', 'api_error', false, { feishuMessage: 'user_info returned no open_id' });
+    if (!openId) {
+      throw feishuFailure('user_info', 'api_error', false, { feishuMessage: 'user_info returned no open_id' });
+    }
     return {
       openId,
       unionId: optionalString(data.union_id),
@@ -94,7 +96,9 @@ export class OAuthClient {
       response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.config.lark.httpTimeoutMs) });
       text = await response.text();
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      // By name, not instanceof: fetch's DOMException may come from another realm (e.g. under jest).
+      const name = (error as { name?: unknown } | null)?.name;
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
       this.metrics.feishuRequest(api, timedOut ? 'timeout' : 'network_error', seconds());
       throw feishuFailure(api, timedOut ? 'timeout' : 'network_error', true, {
         // A timeout means the request may already have been handled: a refresh token may be spent.

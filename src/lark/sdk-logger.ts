@@ -31,7 +31,7 @@ export function createSdkLogger(context = 'LarkSdk'): SdkLogger {
 
 function summarize(arg: unknown): string {
   if (typeof arg === 'string') return arg;
-  if (arg instanceof Error) return summarizeError(arg);
+  if (arg instanceof Error || isAxiosLike(arg)) return summarizeError(arg as Error);
   if (Array.isArray(arg)) return arg.map(summarize).join(' ');
   if (arg && typeof arg === 'object') return JSON.stringify(redactor.value(arg));
   return String(arg);
@@ -44,9 +44,14 @@ interface AxiosLike {
   code?: string;
 }
 
+/** The SDK sometimes logs the request failure as a plain object whose config.data holds the whole request body. */
+function isAxiosLike(arg: unknown): boolean {
+  return typeof arg === 'object' && arg !== null && ('isAxiosError' in arg || ('config' in arg && 'response' in arg));
+}
+
 function summarizeError(error: Error): string {
   const axios = error as Error & AxiosLike;
-  if (!axios.isAxiosError) return `${error.name}: ${error.message}`;
+  if (!axios.isAxiosError && !axios.config) return `${error.name}: ${error.message}`;
   const method = axios.config?.method?.toUpperCase() ?? '';
   const path = pathOnly(axios.config?.url);
   const status = axios.response?.status;

@@ -37,8 +37,13 @@ export class CardMessenger {
         return await attempt();
       } catch (error) {
         if (!(error instanceof FeishuApiError) || !error.retryable || tries >= MAX_ATTEMPTS) throw error;
-        const waitMs = Math.min(MAX_WAIT_MS, error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 250 * tries);
-        this.logger.warn(`card ${what} failed (${error.kind}${error.feishuCode ? ` ${error.feishuCode}` : ''}); retrying in ${waitMs} ms`);
+        const waitMs = Math.min(
+          MAX_WAIT_MS,
+          error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 250 * tries,
+        );
+        this.logger.warn(
+          `card ${what} failed (${error.kind}${error.feishuCode ? ` ${error.feishuCode}` : ''}); retrying in ${waitMs} ms`,
+        );
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }

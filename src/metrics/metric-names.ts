@@ -46,7 +46,14 @@ export const FEISHU_APIS = [
 export type FeishuApi = (typeof FEISHU_APIS)[number];
 
 /** `outcome` of a Feishu request: success, a Feishu error code in the body, HTTP failure, rate limit or timeout. */
-export const FEISHU_OUTCOMES = ['success', 'api_error', 'http_error', 'rate_limited', 'timeout', 'network_error'] as const;
+export const FEISHU_OUTCOMES = [
+  'success',
+  'api_error',
+  'http_error',
+  'rate_limited',
+  'timeout',
+  'network_error',
+] as const;
 export type FeishuOutcome = (typeof FEISHU_OUTCOMES)[number];
 
 /** `outcome` of a GET /callback, one per result page. */

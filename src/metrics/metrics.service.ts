@@ -34,11 +34,9 @@ export class MetricsService {
     'Authorization sessions that expired before the user finished.',
   );
   private readonly authSuccessTotal = this.counter(METRIC.authSuccessTotal, 'Authorizations completed.');
-  private readonly authFailureTotal = this.counter(
-    METRIC.authFailureTotal,
-    'Authorizations that failed, by reason.',
-    ['reason'],
-  );
+  private readonly authFailureTotal = this.counter(METRIC.authFailureTotal, 'Authorizations that failed, by reason.', [
+    'reason',
+  ]);
   private readonly authDurationSeconds = new Histogram({
     name: METRIC.authDurationSeconds,
     help: 'Time from the card being sent to the callback being done.',
@@ -54,10 +52,11 @@ export class MetricsService {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  private readonly feishuRequestsTotal = this.counter(METRIC.feishuRequestsTotal, 'Requests to Feishu, by API and outcome.', [
-    'api',
-    'outcome',
-  ]);
+  private readonly feishuRequestsTotal = this.counter(
+    METRIC.feishuRequestsTotal,
+    'Requests to Feishu, by API and outcome.',
+    ['api', 'outcome'],
+  );
   private readonly feishuRequestDurationSeconds = new Histogram({
     name: METRIC.feishuRequestDurationSeconds,
     help: 'Duration of requests to Feishu, by API.',
@@ -66,14 +65,20 @@ export class MetricsService {
     registers: [this.registry],
   });
   private readonly wsConnected = this.gauge(METRIC.wsConnected, '1 while the WebSocket long connection is up.');
-  private readonly callbackRequestsTotal = this.counter(METRIC.callbackRequestsTotal, 'OAuth callback requests, by outcome.', [
-    'outcome',
-  ]);
+  private readonly callbackRequestsTotal = this.counter(
+    METRIC.callbackRequestsTotal,
+    'OAuth callback requests, by outcome.',
+    ['outcome'],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // These gauges end in _total, which promtool rejects; nodejs_active_{handles,requests,resources} carry the same data.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
       this.registry.removeSingleMetric(name);
     }
     this.dbGauge(METRIC.authSessionActive, 'Authorization sessions pending now.');
@@ -82,7 +87,9 @@ export class MetricsService {
     for (const reason of AUTH_FAILURE_REASONS) this.authFailureTotal.labels(reason).inc(0);
     for (const result of TOKEN_REFRESH_RESULTS) this.tokenRefreshTotal.labels(result).inc(0);
     for (const outcome of CALLBACK_OUTCOMES) this.callbackRequestsTotal.labels(outcome).inc(0);
-    for (const api of FEISHU_APIS) for (const outcome of FEISHU_OUTCOMES) this.feishuRequestsTotal.labels(api, outcome).inc(0);
+    for (const api of FEISHU_APIS) {
+      for (const outcome of FEISHU_OUTCOMES) this.feishuRequestsTotal.labels(api, outcome).inc(0);
+    }
   }
 
   authSessionCreated(): void {

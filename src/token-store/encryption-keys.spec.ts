@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { AppError } from '../common/errors/app-error';
 import { AppConfig, EncryptionKey } from '../config/app-config';
 import { parseEncryptionKeys } from '../config/encryption-keys';
-import { KEY_FILE_NAME, keyFilePath, resolveEncryptionKeys } from './encryption-keys';
+import { KEY_FILE_SUFFIX, keyFilePath, resolveEncryptionKeys } from './encryption-keys';
 import { TokenCipher } from './token-cipher';
 
 function configWith(database: Partial<AppConfig['database']>, encryptionKeys: EncryptionKey[] = []): AppConfig {
@@ -49,7 +49,7 @@ describe('resolveEncryptionKeys', () => {
 
   it('generates a 0600 key file next to the data dir in embedded mode and warns once', () => {
     const [key, ...rest] = resolveEncryptionKeys(configWith({ pgliteDataDir: dataDir }), logger);
-    const file = path.join(root, 'data', KEY_FILE_NAME);
+    const file = path.join(root, 'data', `${path.basename(dataDir)}${KEY_FILE_SUFFIX}`);
     expect(keyFilePath(dataDir)).toBe(file);
     expect(rest).toEqual([]);
     expect(key?.kid).toMatch(/^local-\d{4}-\d{2}-\d{2}$/);

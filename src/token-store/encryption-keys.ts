@@ -10,11 +10,15 @@ export interface KeyFileLogger {
   warn(message: string): void;
 }
 
-export const KEY_FILE_NAME = 'token-encryption.key';
+export const KEY_FILE_SUFFIX = '.token-encryption.key';
 
-/** Where embedded mode keeps its generated key: next to (not inside) the PGlite data directory. */
+/**
+ * Where embedded mode keeps its generated key: beside the PGlite data directory (not inside it, which PGlite
+ * owns), named after it so two data directories never share a key (./data/pglite → ./data/pglite.token-encryption.key).
+ */
 export function keyFilePath(pgliteDataDir: string): string {
-  return path.join(path.resolve(pgliteDataDir), '..', KEY_FILE_NAME);
+  const dataDir = path.resolve(pgliteDataDir);
+  return path.join(path.dirname(dataDir), `${path.basename(dataDir)}${KEY_FILE_SUFFIX}`);
 }
 
 /**

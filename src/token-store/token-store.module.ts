@@ -19,11 +19,7 @@ function createCipher(config: AppConfig): TokenCipher {
 
 @Module({
   imports: [TypeOrmModule.forFeature([UserToken])],
-  providers: [
-    { provide: TokenCipher, inject: [APP_CONFIG], useFactory: createCipher },
-    Clock,
-    TokenStoreService,
-  ],
+  providers: [{ provide: TokenCipher, inject: [APP_CONFIG], useFactory: createCipher }, Clock, TokenStoreService],
   controllers: [UserTokenController],
   exports: [TokenCipher, TokenStoreService],
 })

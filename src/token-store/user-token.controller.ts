@@ -14,22 +14,22 @@ export class UserTokenController {
   constructor(private readonly tokens: TokenStoreService) {}
 
   @Get()
-  @ApiOperation({ summary: "A valid user_access_token; 404 if never authorized, 409 if re-authorization is needed" })
+  @ApiOperation({ summary: 'A valid user_access_token; 404 if never authorized, 409 if re-authorization is needed' })
   async get(@Param('openId') openId: string): Promise<{ accessToken: string; expiresAt: string; scopes: string[] }> {
-    const token = await this.tokens.getUserAccessToken(parseInput(openIdSchema, openId));
+    const token = await this.tokens.getUserAccessToken(parseInput(openIdSchema, openId, 'openId'));
     return { accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString(), scopes: token.scopes };
   }
 
   @Post('refresh')
   @ApiOperation({ summary: 'Force a refresh (not available yet)' })
   refresh(@Param('openId') openId: string): never {
-    parseInput(openIdSchema, openId);
+    parseInput(openIdSchema, openId, 'openId');
     throw new AppError('NOT_IMPLEMENTED', 'Forced refresh is not implemented yet.');
   }
 
   @Delete()
   @ApiOperation({ summary: "Logout: invalidate the user's token" })
   async invalidate(@Param('openId') openId: string): Promise<{ invalidated: boolean }> {
-    return { invalidated: await this.tokens.invalidate(parseInput(openIdSchema, openId)) };
+    return { invalidated: await this.tokens.invalidate(parseInput(openIdSchema, openId, 'openId')) };
   }
 }

@@ -16,7 +16,10 @@ import {
 // Races and competing requests: one callback URL opened 20 times at once, a newer card superseding an older
 // one, and the card's Decline button (card.action.trigger over the WebSocket).
 
-async function sessionsOf(h: Harness, openId: string): Promise<Array<{ id: string; status: string; reason: string | null }>> {
+async function sessionsOf(
+  h: Harness,
+  openId: string,
+): Promise<Array<{ id: string; status: string; reason: string | null }>> {
   const list = await h.api('GET', `/api/v1/auth-sessions?openId=${openId}`);
   expect(list.status).toBe(200);
   return list.body;

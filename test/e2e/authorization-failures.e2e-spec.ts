@@ -82,12 +82,19 @@ describe('authorization failures (Postgres)', () => {
     await expectNoToken(h, user.openId);
   });
 
-  it('a callback without state → 400 invalid_state', async () => {
-    const before = await scrapeMetrics(h.baseUrl);
-    const page = await openPage(`${callbackUrl}?code=${randomBytes(24).toString('base64url')}`);
-    expect(page.status).toBe(400);
-    expect(page.html).toContain('Invalid authorization link');
-    expect(authFailureIncrease(before, await scrapeMetrics(h.baseUrl))).toEqual({ invalid_state: 1 });
+  it('a callback without state, or a denial with a forged state → 400 invalid_state', async () => {
+    for (const query of [
+      `code=${randomBytes(24).toString('base64url')}`,
+      `error=access_denied&state=${randomBytes(32).toString('base64url')}`,
+    ]) {
+      const before = await scrapeMetrics(h.baseUrl);
+      const url = `${callbackUrl}?${query}`;
+      const page = await openPage(url);
+      expect(page.status).toBe(400);
+      expect(page.html).toContain('Invalid authorization link');
+      expectPageWithoutSecrets(page, url);
+      expect(authFailureIncrease(before, await scrapeMetrics(h.baseUrl))).toEqual({ invalid_state: 1 });
+    }
   });
 
   it('missing code with a valid state → 400 invalid_state, the session stays pending and still works', async () => {

@@ -151,7 +151,7 @@ describe('simulator: consent and chat pages', () => {
       await ws.start({ eventDispatcher: dispatcher });
       await control.waitForWsConnections(1);
       browser = await launchChromium();
-    });
+    }, 30_000);
 
     afterAll(async () => {
       await browser?.close();
@@ -225,16 +225,16 @@ describe('simulator: consent and chat pages', () => {
       await page.locator('#authorize').waitFor();
       expect(await page.locator('#sim-user').inputValue()).toBe(user.openId);
       await page.locator('#authorize').click();
-      await waitFor(() => callbacks.length > 0, 5000, 'the OAuth callback');
+      await waitFor(() => callbacks.length > 0, 10_000, 'the OAuth callback');
       expect(callbacks[0]?.searchParams.get('state')).toBe('browser-state');
       expect(callbacks[0]?.searchParams.get('code')).toBeTruthy();
 
       await page.goto(`${sim.url}/_sim/chat?openId=${user.openId}`);
       await page.locator('#sim-input').fill('login');
       await page.locator('#sim-send').click();
-      await waitFor(() => received.includes('login'), 5000, 'the DM');
+      await waitFor(() => received.includes('login'), 10_000, 'the DM');
       await page.locator('[data-user-message-id]', { hasText: 'login' }).waitFor();
       await page.close();
-    });
+    }, 30_000);
   });
 });

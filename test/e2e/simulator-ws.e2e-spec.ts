@@ -5,6 +5,9 @@ import { quietLogger, waitFor } from '../simulator/test-kit';
 
 // The real SDK WSClient against the simulator's pbbp2 long connection: events, card callbacks, chunking, reconnects.
 
+// reconnects wait for the SDK's reconnect interval; leave room for a loaded machine
+jest.setTimeout(20_000);
+
 const APP_ID = 'cli_0123456789abcdef';
 const APP_SECRET = 'sim-app-secret';
 
@@ -197,7 +200,7 @@ describe('simulator: WebSocket long connection with the real SDK WSClient', () =
       onError: (e) => (failed = e),
     });
     await bad.start({ eventDispatcher: new lark.EventDispatcher({ logger: quietLogger }) });
-    await waitFor(() => failed !== undefined, 3000, 'onError');
+    await waitFor(() => failed !== undefined, 8000, 'onError');
     expect(failed?.message).toContain('514');
     expect((await control.wsStatus()).connections).toBe(1);
     bad.close({ force: true });

@@ -4,7 +4,17 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 import { startHarness, Harness } from '../support/app-harness';
-import { authorizeUrlOf, consent, dmAndWaitForCard, openPage } from '../support/flow';
+import { assertPgliteCanStart } from '../support/database';
+import {
+  authFailureIncrease,
+  authorizeUrlOf,
+  consent,
+  dmAndWaitForCard,
+  headerTemplate,
+  messageById,
+  openPage,
+  scrapeMetrics,
+} from '../support/flow';
 
 // Stored tokens outlive the process: a second process on the same database and keys reads them back; a
 // process without the key that encrypted them says so clearly instead of answering garbage.
@@ -25,9 +35,14 @@ async function expectValidAtFeishu(h: Harness, accessToken: string, openId: stri
   expect(userInfo.data?.open_id).toBe(openId);
 }
 
-/** First process authorizes; a restart reads the token back; a process with only another key fails loudly. */
+/**
+ * First process authorizes one user and sends another a card; a restart reads the token back; a process with
+ * only another key fails loudly, both for the token and for the pending session's callback.
+ */
 async function restartScenario(first: Harness, expectedKid: () => string, started: Harness[]): Promise<void> {
   const { openId, accessToken } = await authorize(first, 'Survives Restarts');
+  const pendingUser = await first.control.createUser('Pending Across Restarts');
+  const pendingCard = await dmAndWaitForCard(first.control, pendingUser.openId, 'login');
   await first.stopApp();
 
   const second = await startHarness({ reuse: { sim: first.sim, env: first.env } });
@@ -47,6 +62,21 @@ async function restartScenario(first: Harness, expectedKid: () => string, starte
   expect(refused.body.error.message).toContain(`"${expectedKid()}"`);
   expect(refused.body.error.message).toContain('TOKEN_ENCRYPTION_KEYS');
   expect(JSON.stringify(refused.body)).not.toContain(accessToken);
+
+  // The pending session's PKCE verifier is under the old key too: the callback fails as "unexpected" and the
+  // session ends failed/internal instead of staying claimed.
+  const before = await scrapeMetrics(third.baseUrl);
+  const location = await consent(third.control, pendingUser.openId, authorizeUrlOf(pendingCard));
+  const page = await openPage(location);
+  expect(page.status).toBe(500);
+  expect(page.html).toContain('Something went wrong');
+  expect(page.html).not.toContain(expectedKid());
+  expect(page.html).not.toContain(new URL(location).searchParams.get('code') as string);
+  expect(authFailureIncrease(before, await scrapeMetrics(third.baseUrl))).toEqual({ internal: 1 });
+  const sessions = await third.api('GET', `/api/v1/auth-sessions?openId=${pendingUser.openId}`);
+  expect(sessions.body).toEqual([expect.objectContaining({ status: 'failed', reason: 'internal' })]);
+  expect(headerTemplate(await messageById(third.control, pendingUser.openId, pendingCard.messageId))).toBe('red');
+  expect((await third.api('GET', `/api/v1/users/${pendingUser.openId}/token`)).status).toBe(404);
   await third.stopApp();
 }
 
@@ -70,11 +100,12 @@ describe('token persistence across restarts', () => {
   }, 30_000);
 
   it('PGlite: same token after a restart on the same data dir (the key file is reused); another key is a clear 500', async () => {
-    // A directory of our own, so the key file generated next to the data dir lands inside it too.
+    assertPgliteCanStart();
+    // A directory of our own, so the key file generated beside the data dir is removed with it.
     const root = mkdtempSync(path.join(tmpdir(), 'lark-persist-'));
     tempDirs.push(root);
     const dataDir = path.join(root, 'pglite');
-    const keyFile = path.join(root, 'token-encryption.key');
+    const keyFile = path.join(root, 'pglite.token-encryption.key');
     const first = await startHarness({ database: 'pglite', env: { PGLITE_DATA_DIR: dataDir } });
     started.push(first);
     expect(first.env.TOKEN_ENCRYPTION_KEYS).toBeUndefined();

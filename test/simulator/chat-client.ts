@@ -110,7 +110,8 @@ export const CHAT_CLIENT_JS = String.raw`
   function renderItem(item) {
     var time = new Date(item.createdAt).toLocaleTimeString();
     if (item.kind === 'user') {
-      var note = item.delivery === 'failed' ? ' · not delivered (is the bot connected?)' : '';
+      var note = item.delivery === 'failed' ? ' · not delivered (is the bot connected?)' :
+        item.delivery === 'unacked' ? ' · the bot did not ack within 3 s' : '';
       return '<div class="row me" data-user-message-id="' + esc(item.messageId) + '"><div class="stack">' +
         '<div class="bubble me">' + lines(item.text) + '</div><div class="meta">' + time + note + '</div></div></div>';
     }

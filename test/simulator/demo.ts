@@ -42,7 +42,6 @@ async function main(): Promise<void> {
   const apiToken = env.DEMO_API_TOKEN || `demo-${randomBytes(18).toString('base64url')}`;
   if (apiToken.length < 16 || /\s/.test(apiToken)) throw new Error('DEMO_API_TOKEN must be ≥ 16 characters, no spaces');
 
-
   const sim = await startSimulatorOnPort(simulatorPort);
   let app: NestFastifyApplication | undefined;
   let stopping: Promise<void> | undefined;

@@ -33,7 +33,7 @@ export function registerInteractionRoutes(router: Router, sim: SimContext): void
       dm.delivery = 'acked';
       sendJson(ctx.res, 200, { messageId: dm.messageId, chatId, eventId: eventIdOf(event), ack });
     } catch (error) {
-      dm.delivery = 'failed';
+      dm.delivery = error instanceof DeliveryError && error.status === 504 ? 'unacked' : 'failed';
       if (!(error instanceof DeliveryError)) throw error;
       sendJson(ctx.res, error.status, { error: error.message, messageId: dm.messageId });
     }

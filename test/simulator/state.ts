@@ -80,7 +80,7 @@ export interface UserMessage {
   text: string;
   createdAt: number;
   seq: number;
-  delivery: 'pending' | 'acked' | 'failed';
+  delivery: 'pending' | 'acked' | 'unacked' | 'failed';
 }
 
 export interface SimApp {

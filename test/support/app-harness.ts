@@ -77,7 +77,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const config = loadConfig(env, { dotenvPath: false });
   const logs: string[] = [];
-  const app = await createApp(config, new AppLogger({ level: 'debug', format: 'json', write: (line) => logs.push(line) }));
+  const app = await createApp(
+    config,
+    new AppLogger({ level: 'debug', format: 'json', write: (line) => logs.push(line) }),
+  );
   await app.listen(config.server.port, config.server.host);
   const baseUrl = `http://127.0.0.1:${config.server.port}`;
   await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).status === 200, 15_000, 'the service to be ready');
@@ -99,7 +102,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async api(method, path, body, token = TEST_API_TOKEN) {
       const response = await fetch(baseUrl + path, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();

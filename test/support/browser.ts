@@ -37,7 +37,10 @@ export interface PageContextOptions {
 }
 
 /** A context sized for README screenshots: 900×700 CSS pixels at device scale 1 (small PNGs). */
-export async function newScreenshotContext(browser: Browser, options: PageContextOptions = {}): Promise<BrowserContext> {
+export async function newScreenshotContext(
+  browser: Browser,
+  options: PageContextOptions = {},
+): Promise<BrowserContext> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 900, height: options.height ?? 700 },
     deviceScaleFactor: 1,

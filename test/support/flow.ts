@@ -23,7 +23,11 @@ export function headerTemplate(message: SimMessageView): string {
 }
 
 /** Sends a DM and waits for a new card from the bot; returns that card. */
-export async function dmAndWaitForCard(control: SimControlClient, openId: string, text: string): Promise<SimMessageView> {
+export async function dmAndWaitForCard(
+  control: SimControlClient,
+  openId: string,
+  text: string,
+): Promise<SimMessageView> {
   const before = new Set((await control.messages(openId)).map((message) => message.messageId));
   const reply = await control.userMessage(openId, text);
   if (reply.status >= 300) throw new Error(`/_sim/user-messages answered ${reply.status}`);
@@ -52,12 +56,19 @@ export async function consent(
   return reply.body.location;
 }
 
-export async function openPage(url: string, acceptLanguage = 'en-US'): Promise<{ status: number; html: string; headers: Headers }> {
+export async function openPage(
+  url: string,
+  acceptLanguage = 'en-US',
+): Promise<{ status: number; html: string; headers: Headers }> {
   const response = await fetch(url, { redirect: 'manual', headers: { 'accept-language': acceptLanguage } });
   return { status: response.status, html: await response.text(), headers: response.headers };
 }
 
-export async function messageById(control: SimControlClient, openId: string, messageId: string): Promise<SimMessageView> {
+export async function messageById(
+  control: SimControlClient,
+  openId: string,
+  messageId: string,
+): Promise<SimMessageView> {
   const message = (await control.messages(openId)).find((candidate) => candidate.messageId === messageId);
   if (!message) throw new Error(`message ${messageId} not found`);
   return message;
@@ -91,7 +102,9 @@ export function metricValue(metrics: string, name: string, labels: Record<string
   for (const line of metrics.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const found = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
     const wanted = Object.entries(labels);
     if (Object.keys(found).length === wanted.length && wanted.every(([key, value]) => found[key] === value)) {
       return Number(match[3]);

@@ -34,7 +34,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   private describe(exception: unknown): { status: number; code: string; message: string } {
     if (exception instanceof AppError) {
-      return { status: STATUS_BY_CODE[exception.code] ?? HttpStatus.INTERNAL_SERVER_ERROR, code: exception.code, message: exception.message };
+      return {
+        status: STATUS_BY_CODE[exception.code] ?? HttpStatus.INTERNAL_SERVER_ERROR,
+        code: exception.code,
+        message: exception.message,
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

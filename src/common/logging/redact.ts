@@ -1,7 +1,8 @@
 const REDACTED = '[REDACTED]';
 
 /** Keys whose values are secret wherever they appear (SDK request bodies, headers, our own objects). */
-const SECRET_KEY = /secret|token|password|passwd|authorization|cookie|^code$|code_verifier|verifier|^state$|ticket|api[-_]?key|encrypt/i;
+const SECRET_KEY =
+  /secret|token|password|passwd|authorization|cookie|^code$|code_verifier|verifier|^state$|ticket|api[-_]?key|encrypt/i;
 
 /**
  * Value shapes that are secret even inside free text: OAuth query parameters, bearer credentials and
