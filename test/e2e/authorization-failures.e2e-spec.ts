@@ -175,15 +175,17 @@ describe('authorization failures (Postgres)', () => {
   });
 
   it.each([
-    ['code20050', 'Code Exchange 20050'],
-    ['timeout', 'Code Exchange Timeout'],
+    ['token', 'code20050', 'Code Exchange 20050'],
+    ['token', 'timeout', 'Code Exchange Timeout'],
+    ['token', 'error_in_200', 'Token Error In 200'],
+    ['user_info', 'error_in_200', 'User Info Error In 200'],
   ] as const)(
-    'token endpoint fault %s → 502 with a retry hint, session failed/code_exchange_failed',
-    async (fault, name) => {
+    '%s fault %s → 502 with a retry hint, session failed/code_exchange_failed',
+    async (api, fault, name) => {
       const { user, card, authorizeUrl } = await startSession(h, name);
       const location = await consent(h.control, user.openId, authorizeUrl);
       const before = await scrapeMetrics(h.baseUrl);
-      await h.control.fault('token', fault);
+      await h.control.fault(api, fault);
 
       const page = await openPage(location);
       expect(page.status).toBe(502);
@@ -197,11 +199,6 @@ describe('authorization failures (Postgres)', () => {
       await expectNoToken(h, user.openId);
     },
     15_000,
-  );
-
-  it.todo(
-    'a Feishu error inside an HTTP 200 body (token or user_info) → 502: the simulator has no fault or config that ' +
-      'answers HTTP 200 with a non-zero code (test/simulator/faults.ts: every kind is a non-2xx, a timeout or a drop)',
   );
 
   it('the card cannot be sent → POST /api/v1/auth-sessions answers 502 CARD_SEND_FAILED, session failed', async () => {

@@ -11,7 +11,16 @@ export const FAULT_APIS = [
   'ws_endpoint',
   'tenant_token',
 ] as const;
-export const FAULT_KINDS = ['http500', 'code20050', 'code20072', 'rate_limit', 'timeout', 'drop_connection'] as const;
+export const FAULT_KINDS = [
+  'http500',
+  'code20050',
+  'code20072',
+  'rate_limit',
+  'timeout',
+  'drop_connection',
+  // HTTP 200 whose body carries a non-zero code: Feishu does this on several APIs (feishu-api.md §6).
+  'error_in_200',
+] as const;
 export type FaultApi = (typeof FAULT_APIS)[number];
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -83,6 +92,9 @@ export class Faults {
         break;
       case 'drop_connection':
         res.socket?.destroy();
+        break;
+      case 'error_in_200':
+        sendJson(res, 200, { code: 20050, msg: 'server error inside an HTTP 200 body (simulated fault error_in_200)' });
         break;
     }
     return true;
