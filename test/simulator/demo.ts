@@ -166,6 +166,7 @@ function lockDataDir(dataDir: string): () => void {
       if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
         throw new Error(
           `another demo (pid ${pid}) is using ${dataDir}: stop it first, or give this one its own PGLITE_DATA_DIR`,
+          { cause: error },
         );
       }
       rmSync(file, { force: true });
