@@ -92,7 +92,7 @@ describe('card authorization in a browser (Chromium, Postgres)', () => {
     expect(Number(await updated.getAttribute('data-update-count'))).toBeGreaterThanOrEqual(1);
     expect(await updated.locator('a[data-action="open_url"]').count()).toBe(0);
     await page.locator('#sim-status.on').waitFor();
-    await page.evaluate(() => document.querySelector('.row.bot:last-child')?.scrollIntoView({ block: 'end' }));
+    await updated.scrollIntoViewIfNeeded();
     rmSync(CHAT_SHOT, { force: true });
     await page.screenshot({ path: CHAT_SHOT });
 

@@ -7,7 +7,6 @@ import * as path from 'node:path';
 
 import { ShutdownSignal } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-
 import { DataSource } from 'typeorm';
 
 import { createApp } from '../../src/app.factory';
@@ -122,11 +121,11 @@ function printBanner(sim: Simulator, serviceUrl: string, dataDir: string, apiTok
     '──────────────────────────────────────────────────────────────────────────────',
     ' lark-card-auth demo is running (Ctrl-C stops everything)',
     '',
-    ` 1. Open the chat with the bot as ${zhang.name}:`,
-    `      ${chat(zhang.openId)}`,
-    '    type  login  and press Send; click Authorize on the card, then Authorize on',
-    '    the consent page. You land on the success page, and the card turns green.',
-    `    (${li.name}: ${chat(li.openId)})`,
+    ` Open the chat with the bot as ${zhang.name}:`,
+    `   ${chat(zhang.openId)}`,
+    ' type "login" and press Send, click Authorize on the card, then Authorize on the',
+    ' consent page: you land on the success page and the card in the chat turns green.',
+    ` (the chat as ${li.name}: ${chat(li.openId)})`,
     '',
     ` Service    ${serviceUrl}   (OAuth callback ${serviceUrl}/callback)`,
     ` Metrics    ${serviceUrl}/metrics`,
