@@ -43,6 +43,14 @@ export class AuthSessionRepository {
     return manager.getRepository(AuthSession).save(manager.getRepository(AuthSession).create(session));
   }
 
+  /**
+   * Serializes requests for one user until the transaction ends, so two concurrent requests supersede each
+   * other in turn instead of colliding on the one-pending-session index.
+   */
+  async lockUser(openId: string, manager: EntityManager): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`auth-session:${this.config.lark.appId}:${openId}`]);
+  }
+
   /** Ends the user's pending sessions as superseded and returns them (to patch their cards). */
   async supersedePending(openId: string, manager: EntityManager = this.manager): Promise<AuthSession[]> {
     const rows = await this.updateReturning(

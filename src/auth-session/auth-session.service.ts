@@ -51,6 +51,7 @@ export class AuthSessionService {
     const expiresAt = new Date(this.clock.now().getTime() + this.config.session.ttlSeconds * 1000);
 
     const { session, superseded } = await this.sessions.manager.transaction(async (manager) => {
+      await this.sessions.lockUser(request.openId, manager);
       const superseded = await this.sessions.supersedePending(request.openId, manager);
       const session = await this.sessions.insert(
         {

@@ -102,6 +102,18 @@ describe('authorization concurrency (Postgres)', () => {
     expect((await h.api('GET', `/api/v1/users/${user.openId}/token`)).status).toBe(200);
   }, 20_000);
 
+  it('5 concurrent session requests for one user → all 201, exactly one left pending, the rest superseded', async () => {
+    const user = await h.control.createUser('Impatient');
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => h.api('POST', '/api/v1/auth-sessions', { openId: user.openId })),
+    );
+    expect(responses.map((response) => response.status)).toEqual([201, 201, 201, 201, 201]);
+    const sessions = await sessionsOf(h, user.openId);
+    expect(sessions).toHaveLength(5);
+    expect(sessions.filter((session) => session.status === 'pending')).toHaveLength(1);
+    expect(sessions.filter((session) => session.status === 'superseded')).toHaveLength(4);
+  }, 20_000);
+
   it("Decline: only the card's user can decline; the card becomes declined with a toast; a second click is a no-op", async () => {
     const user = await h.control.createUser('Declines');
     const stranger = await h.control.createUser('Someone Else');
