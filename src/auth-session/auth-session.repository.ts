@@ -48,7 +48,9 @@ export class AuthSessionRepository {
    * other in turn instead of colliding on the one-pending-session index.
    */
   async lockUser(openId: string, manager: EntityManager): Promise<void> {
-    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`auth-session:${this.config.lark.appId}:${openId}`]);
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `auth-session:${this.config.lark.appId}:${openId}`,
+    ]);
   }
 
   /** Ends the user's pending sessions as superseded and returns them (to patch their cards). */
@@ -110,6 +112,17 @@ export class AuthSessionRepository {
 
   async setCardPatchPending(id: string, pending: boolean): Promise<void> {
     await this.sessions.update({ id }, { cardPatchPending: pending });
+  }
+
+  /** Logout: the user's completed sessions end with their token. */
+  async invalidateCompleted(openId: string): Promise<number> {
+    const rows = await this.updateReturning(
+      this.manager,
+      `status = 'invalidated', reason = 'logout'`,
+      `app_id = $1 AND open_id = $2 AND status = 'completed'`,
+      [this.config.lark.appId, openId],
+    );
+    return rows.length;
   }
 
   /** Pending sessions past their expiry become expired; returns them (to patch their cards). */

@@ -148,7 +148,9 @@ export class AuthSessionService {
 
   /** Logout: the token is invalidated and completed sessions end with it. */
   async logout(openId: string): Promise<boolean> {
-    return this.tokens.invalidate(openId);
+    const invalidated = await this.tokens.invalidate(openId);
+    await this.sessions.invalidateCompleted(openId);
+    return invalidated;
   }
 }
 

@@ -53,7 +53,7 @@ export class BotCommandsHandler implements OnModuleInit {
           ? {
               name: grant.name,
               scopes: grant.scopes,
-              validUntil: grant.refreshExpiresAt ?? grant.accessExpiresAt,
+              validUntil: grant.accessExpiresAt,
               status: grant.status,
             }
           : null;

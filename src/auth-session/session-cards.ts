@@ -36,7 +36,7 @@ export class SessionCards {
         return authorizedCard({
           name: grant?.name ?? session.openId,
           scopes: grant?.scopes ?? session.scopes,
-          validUntil: grant?.refreshExpiresAt ?? grant?.accessExpiresAt ?? null,
+          validUntil: grant?.accessExpiresAt ?? null,
           locale,
         });
       }

@@ -19,7 +19,7 @@ export const zhCn = {
   authorized: {
     title: '授权成功',
     subtitle: '应用现在可以代表你操作',
-    validUntil: (time: string) => `授权有效期至 **${time}**，期间无需再次授权。`,
+    validUntil: (time: string) => `当前访问令牌有效期至 **${time}**。`,
     revokeHint: '随时发送 **取消授权**（或 logout）即可撤销。',
   },
   declined: {
