@@ -18,7 +18,7 @@ export const enUs: CardTexts = {
   authorized: {
     title: 'Authorized',
     subtitle: 'The app can now act on your behalf',
-    validUntil: (time: string) => `Current access token valid until **${time}**.`,
+    validUntil: (time: string) => `Current access valid until **${time}**.`,
     revokeHint: 'Send **logout** (or 取消授权) at any time to revoke it.',
   },
   declined: {

@@ -19,7 +19,7 @@ export const zhCn = {
   authorized: {
     title: '授权成功',
     subtitle: '应用现在可以代表你操作',
-    validUntil: (time: string) => `当前访问令牌有效期至 **${time}**。`,
+    validUntil: (time: string) => `当前访问权限有效期至 **${time}**。`,
     revokeHint: '随时发送 **取消授权**（或 logout）即可撤销。',
   },
   declined: {
