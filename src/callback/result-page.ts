@@ -64,7 +64,7 @@ const STYLE = `
 :root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;--text:#1f2329;--muted:#646a73;--line:#dee0e3}
 @media (prefers-color-scheme:dark){:root{--bg:#1a1b1e;--card:#25272b;--text:#e8e9eb;--muted:#a6abb3;--line:#3a3d42}}
 *{box-sizing:border-box}
-body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:24px;background:var(--bg);color:var(--text);font:16px/1.6 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei",sans-serif}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:24px;background:var(--bg);color:var(--text);font:16px/1.6 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif}
 main{width:100%;max-width:440px;background:var(--card);border:1px solid var(--line);border-radius:12px;padding:32px 28px;text-align:center;box-shadow:0 4px 16px rgba(0,0,0,.06)}
 .icon{width:56px;height:56px;margin:0 auto 16px;border-radius:50%;display:flex;align-items:center;justify-content:center;font-size:28px;font-weight:700;color:#fff}
 .success .icon{background:#34a853}.neutral .icon{background:#8f959e}.warning .icon{background:#f5a623}.error .icon{background:#e5484d}

@@ -11,7 +11,7 @@ const SCOPE_TEXT: Record<string, string> = {
 };
 
 const STYLE = `
-*{box-sizing:border-box}body{margin:0;font:14px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC",sans-serif;
+*{box-sizing:border-box}body{margin:0;font:14px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;
 background:#f2f3f5;color:#1f2329;display:flex;justify-content:center;padding:48px 16px}
 .panel{background:#fff;border-radius:12px;box-shadow:0 4px 24px rgba(31,35,41,.08);width:100%;max-width:440px;padding:32px}
 .brand{display:flex;align-items:center;gap:10px;color:#3370ff;font-weight:600;margin-bottom:24px}
