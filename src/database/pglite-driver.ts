@@ -3,8 +3,11 @@ import { resolve } from 'node:path';
 import { PGliteOptions, types } from '@electric-sql/pglite';
 import { PGliteDriver } from 'typeorm-pglite';
 
+import { lockDataDir } from './data-dir-lock';
+
 let openDir: string | undefined;
 let openCount = 0;
+let releaseLock: (() => void) | undefined;
 
 /**
  * TypeORM `driver` for embedded PGlite in `dataDir`. typeorm-pglite keeps ONE PGlite instance per process and
@@ -27,7 +30,10 @@ export function pgliteDriver(dataDir: string): unknown {
           `PGlite: ${openDir} is already open in this process; one embedded database at a time (destroy it first)`,
         );
       }
-      if (openCount === 0) new PGliteDriver(options);
+      if (openCount === 0) {
+        releaseLock = lockDataDir(dir);
+        new PGliteDriver(options);
+      }
       openDir = dir;
       openCount += 1;
       super();
@@ -39,7 +45,11 @@ export function pgliteDriver(dataDir: string): unknown {
       openCount -= 1;
       if (openCount > 0) return callback(null);
       openDir = undefined;
-      super.end(callback);
+      super.end((error: unknown) => {
+        releaseLock?.();
+        releaseLock = undefined;
+        callback(error);
+      });
     }
   }
 

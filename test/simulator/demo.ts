@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 
@@ -40,10 +40,6 @@ async function main(): Promise<void> {
   const dataDir = env.PGLITE_DATA_DIR || DEFAULT_DATA_DIR;
   const apiToken = env.DEMO_API_TOKEN || `demo-${randomBytes(18).toString('base64url')}`;
   if (apiToken.length < 16 || /\s/.test(apiToken)) throw new Error('DEMO_API_TOKEN must be ≥ 16 characters, no spaces');
-
-  // One process per embedded data directory: a second demo on the same one would corrupt it.
-  const unlock = lockDataDir(dataDir);
-  process.on('exit', unlock);
 
   const sim = await startSimulatorOnPort(simulatorPort);
   let app: NestFastifyApplication | undefined;
@@ -140,47 +136,6 @@ function printBanner(sim: Simulator, serviceUrl: string, dataDir: string, apiTok
     '',
   ];
   console.log(lines.join('\n'));
-}
-
-/**
- * Claims `<dataDir>.lock` for this process, or throws when a live process holds it (a stale lock is taken
- * over). Returns the release function.
- */
-function lockDataDir(dataDir: string): () => void {
-  const file = `${path.resolve(dataDir)}.lock`;
-  mkdirSync(path.dirname(file), { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    try {
-      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
-      return () => {
-        try {
-          if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file, { force: true });
-        } catch {
-          // already gone
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new Error(
-          `another demo (pid ${pid}) is using ${dataDir}: stop it first, or give this one its own PGLITE_DATA_DIR`,
-          { cause: error },
-        );
-      }
-      rmSync(file, { force: true });
-    }
-  }
-  throw new Error(`cannot lock ${dataDir} (${file})`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Empties every table but the migrations table (the schema stays: opening it again is fast, creating it is not). */
