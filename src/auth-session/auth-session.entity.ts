@@ -10,6 +10,7 @@ import {
 } from 'typeorm';
 
 import { sqlList } from '../database/sql-list';
+import { AUTH_FAILURE_REASONS } from '../metrics/metric-names';
 
 export const AUTH_SESSION_STATUSES = [
   'pending',
@@ -37,20 +38,8 @@ export const TERMINAL_AUTH_SESSION_STATUSES = [
   'invalidated',
 ] as const satisfies readonly AuthSessionStatus[];
 
-/** Failure/rejection reasons; the first eight are also the `reason` label of lark_service_auth_failure_total. */
-export const AUTH_SESSION_REASONS = [
-  'denied',
-  'expired',
-  'invalid_state',
-  'replayed',
-  'code_exchange_failed',
-  'identity_mismatch',
-  'card_send_failed',
-  'internal',
-  'superseded',
-  'logout',
-  'admin',
-] as const;
+/** Failure/rejection reasons: the failure reasons of lark_service_auth_failure_total, plus endings that are not failures. */
+export const AUTH_SESSION_REASONS = [...AUTH_FAILURE_REASONS, 'superseded', 'logout', 'admin'] as const;
 export type AuthSessionReason = (typeof AUTH_SESSION_REASONS)[number];
 
 /** Languages of the card and result page. */
