@@ -1,4 +1,4 @@
-// Three tiers (DESIGN.md §10): unit specs next to their file, integration against real Postgres and PGlite,
+// Three tiers: unit specs next to their file, integration against real Postgres and PGlite,
 // e2e with the whole app, the simulator and the real SDK. All compiled by swc with decorator metadata.
 const fs = require('node:fs');
 const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));

@@ -4,17 +4,24 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
 import { AppModule } from './app.module';
-import { HttpExceptionFilter } from './common/errors/http-exception.filter';
+import { Clock } from './common/clock';
+import { HttpExceptionFilter } from './http/http-exception.filter';
 import { AppLogger } from './common/logging/app-logger';
 import { redactor } from './common/logging/redact';
 import { AppConfig } from './config/app-config';
 
+export interface CreateAppOptions {
+  logger?: LoggerService;
+  /** The time source (tests pass a FakeClock). */
+  clock?: Clock;
+}
+
 /** Builds the whole service (used by main.ts, the demo and e2e tests); the caller decides when to listen. */
-export async function createApp(config: AppConfig, logger?: LoggerService): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   registerSecrets(config);
-  const appLogger = logger ?? new AppLogger({ level: config.log.level, format: config.log.format });
+  const appLogger = options.logger ?? new AppLogger({ level: config.log.level, format: config.log.format });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register(config),
+    AppModule.register(config, options.clock),
     new FastifyAdapter({ trustProxy: true }),
     { logger: appLogger, bufferLogs: false, abortOnError: false },
   );

@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 
 import { AuthSessionModule } from './auth-session/auth-session.module';
 import { CallbackModule } from './callback/callback.module';
+import { Clock, ClockModule } from './common/clock';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -12,10 +13,11 @@ import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
-  static register(config: AppConfig): DynamicModule {
+  static register(config: AppConfig, clock?: Clock): DynamicModule {
     return {
       module: AppModule,
       imports: [
+        ClockModule.forRoot(clock),
         ConfigModule.forRoot(config),
         MetricsModule,
         DatabaseModule.forRoot(config),

@@ -1,20 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 
-import { ApiAuthGuard } from '../common/security/api-auth.guard';
-import { openIdSchema, parseInput } from '../common/validation';
+import { ApiAuthGuard } from '../http/api-auth.guard';
+import { LOCALES } from '../common/locale';
+import { MAX_SCOPES, SCOPE_PATTERN } from '../common/scopes';
+import { openIdSchema, parseInput } from '../http/validation';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AuthSession } from './auth-session.entity';
 import { AuthSessionService } from './auth-session.service';
 
 const createSchema = z
   .object({
     openId: openIdSchema,
-    scopes: z
-      .array(z.string().regex(/^[A-Za-z0-9:._-]{1,128}$/, 'is not a scope name'))
-      .max(50)
-      .optional(),
-    locale: z.enum(['zh_cn', 'en_us']).optional(),
+    scopes: z.array(z.string().regex(SCOPE_PATTERN, 'is not a scope name')).max(MAX_SCOPES).optional(),
+    locale: z.enum(LOCALES).optional(),
   })
   .strict();
 const idSchema = z.string().uuid('must be a session id (uuid)');
@@ -35,7 +35,10 @@ export interface AuthSessionView {
 @UseGuards(ApiAuthGuard)
 @Controller('api/v1/auth-sessions')
 export class AuthSessionController {
-  constructor(private readonly sessions: AuthSessionService) {}
+  constructor(
+    private readonly sessions: AuthSessionService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -47,12 +50,13 @@ export class AuthSessionController {
       properties: {
         openId: { type: 'string', example: 'ou_7d8a6e6df7621556ce0d21922b676706' },
         scopes: { type: 'array', items: { type: 'string' }, example: ['contact:user.base:readonly'] },
-        locale: { type: 'string', enum: ['zh_cn', 'en_us'] },
+        locale: { type: 'string', enum: [...LOCALES] },
       },
     },
   })
   async create(@Body() body: unknown): Promise<{ id: string; status: string; expiresAt: string }> {
-    const session = await this.sessions.requestAuthorization(parseInput(createSchema, body ?? {}));
+    const request = parseInput(createSchema, body ?? {});
+    const session = await this.sessions.requestAuthorization({ appId: this.config.lark.appId, ...request });
     return { id: session.id, status: session.status, expiresAt: session.expiresAt.toISOString() };
   }
 
@@ -63,7 +67,9 @@ export class AuthSessionController {
     const wait = parseInput(waitSchema, waitSeconds, 'waitSeconds');
     const sessionId = parseInput(idSchema, id, 'id');
     return view(
-      wait > 0 ? await this.sessions.waitForSession(sessionId, wait) : await this.sessions.getSession(sessionId),
+      wait > 0
+        ? await this.sessions.waitForSession(this.config.lark.appId, sessionId, wait)
+        : await this.sessions.getSession(this.config.lark.appId, sessionId),
     );
   }
 
@@ -71,13 +77,14 @@ export class AuthSessionController {
   @ApiOperation({ summary: "A user's sessions, newest first" })
   @ApiQuery({ name: 'openId', required: true })
   async list(@Query('openId') openId: string): Promise<AuthSessionView[]> {
-    return (await this.sessions.getSessionsByOpenId(parseInput(openIdSchema, openId, 'openId'))).map(view);
+    const user = parseInput(openIdSchema, openId, 'openId');
+    return (await this.sessions.getSessionsByOpenId(this.config.lark.appId, user)).map(view);
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Invalidate a session (a completed one also invalidates its token)' })
   async invalidate(@Param('id') id: string): Promise<AuthSessionView> {
-    return view(await this.sessions.invalidateSession(parseInput(idSchema, id, 'id')));
+    return view(await this.sessions.invalidateSession(this.config.lark.appId, parseInput(idSchema, id, 'id')));
   }
 }
 

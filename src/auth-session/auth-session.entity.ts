@@ -9,56 +9,30 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 
+import { DEFAULT_LOCALE, Locale, LOCALES } from '../common/locale';
 import { sqlList } from '../database/sql-list';
-import { AUTH_FAILURE_REASONS } from '../metrics/metric-names';
-
-export const AUTH_SESSION_STATUSES = [
-  'pending',
-  // Claimed by one callback while its code is exchanged (DESIGN.md §5); never long-lived.
-  'exchanging',
-  'completed',
-  'rejected',
-  'expired',
-  'failed',
-  'superseded',
-  'invalidated',
-] as const;
-export type AuthSessionStatus = (typeof AUTH_SESSION_STATUSES)[number];
+import {
+  AUTH_SESSION_REASONS,
+  AUTH_SESSION_STATUSES,
+  AuthSessionReason,
+  AuthSessionStatus,
+  TERMINAL_AUTH_SESSION_STATUSES,
+} from './auth-session.vocabulary';
 
 /**
- * Statuses the cleanup job may delete. Its query should spell the list out literally
- * (`status IN ('completed', …)`) so the planner can use the partial index ix_auth_sessions_cleanup.
- */
-export const TERMINAL_AUTH_SESSION_STATUSES = [
-  'completed',
-  'rejected',
-  'expired',
-  'failed',
-  'superseded',
-  'invalidated',
-] as const satisfies readonly AuthSessionStatus[];
-
-/** Failure/rejection reasons: the failure reasons of lark_service_auth_failure_total, plus endings that are not failures. */
-export const AUTH_SESSION_REASONS = [...AUTH_FAILURE_REASONS, 'superseded', 'logout', 'admin'] as const;
-export type AuthSessionReason = (typeof AUTH_SESSION_REASONS)[number];
-
-/** Languages of the card and result page. */
-export const AUTH_SESSION_LOCALES = ['zh_cn', 'en_us'] as const;
-export type AuthSessionLocale = (typeof AUTH_SESSION_LOCALES)[number];
-
-/**
- * One authorization request (DESIGN.md §4). The schema comes from the migrations; these decorators must match
- * them exactly (test/integration/migrations.integration-spec.ts checks the drift).
+ * One authorization request (docs/architecture.md, data model). The schema comes from the migrations; these
+ * decorators must match them exactly (test/integration/migrations.integration-spec.ts checks the drift).
  */
 @Entity({ name: 'auth_sessions' })
 @Unique('uq_auth_sessions_state_hash', ['stateHash'])
 @Index('ux_auth_sessions_one_pending', ['appId', 'openId'], { unique: true, where: "status = 'pending'" })
 @Index('ix_auth_sessions_user_created', ['appId', 'openId', 'createdAt'])
 @Index('ix_auth_sessions_pending_expiry', ['expiresAt'], { where: "status = 'pending'" })
+// The cleanup query spells the list out the same way, so the planner can use this partial index.
 @Index('ix_auth_sessions_cleanup', ['updatedAt'], { where: `status IN (${sqlList(TERMINAL_AUTH_SESSION_STATUSES)})` })
 @Check('ck_auth_sessions_status', `status IN (${sqlList(AUTH_SESSION_STATUSES)})`)
 @Check('ck_auth_sessions_reason', `reason IS NULL OR reason IN (${sqlList(AUTH_SESSION_REASONS)})`)
-@Check('ck_auth_sessions_locale', `locale IN (${sqlList(AUTH_SESSION_LOCALES)})`)
+@Check('ck_auth_sessions_locale', `locale IN (${sqlList(LOCALES)})`)
 @Check('ck_auth_sessions_key_id', 'pkce_verifier_enc IS NULL OR key_id IS NOT NULL')
 export class AuthSession {
   /** Also the public session id. */
@@ -90,8 +64,8 @@ export class AuthSession {
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   scopes!: string[];
 
-  @Column({ type: 'text', default: 'zh_cn' })
-  locale!: AuthSessionLocale;
+  @Column({ type: 'text', default: DEFAULT_LOCALE })
+  locale!: Locale;
 
   @Column({ name: 'chat_id', type: 'text', nullable: true })
   chatId!: string | null;

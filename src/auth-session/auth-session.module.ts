@@ -1,7 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
-import { Clock } from '../common/clock';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LarkModule } from '../lark/lark.module';
 import { MessagingModule } from '../messaging/messaging.module';
 import { MetricsService } from '../metrics/metrics.service';
@@ -11,6 +11,7 @@ import { AuthSession } from './auth-session.entity';
 import { AuthSessionController } from './auth-session.controller';
 import { AuthSessionRepository } from './auth-session.repository';
 import { AuthSessionService } from './auth-session.service';
+import { AUTH_FAILURE_REASONS, CALLBACK_OUTCOMES } from './auth-session.vocabulary';
 import { AuthorizationCallbackService } from './authorization-callback.service';
 import { BotCommandsHandler } from './bot-commands.handler';
 import { CardActionsHandler } from './card-actions.handler';
@@ -20,7 +21,6 @@ import { SessionExpiryJob } from './session-expiry.job';
 @Module({
   imports: [TypeOrmModule.forFeature([AuthSession]), LarkModule, MessagingModule, TokenStoreModule],
   providers: [
-    Clock,
     AuthSessionRepository,
     SessionCards,
     AuthSessionService,
@@ -33,8 +33,15 @@ import { SessionExpiryJob } from './session-expiry.job';
   exports: [AuthSessionService, AuthorizationCallbackService],
 })
 export class AuthSessionModule {
-  constructor(metrics: MetricsService, sessions: AuthSessionRepository, tokens: TokenStoreService) {
-    metrics.readGaugeFrom('authSessionActive', () => sessions.countPending());
-    metrics.readGaugeFrom('tokenActiveCount', () => tokens.countActive());
+  constructor(
+    metrics: MetricsService,
+    sessions: AuthSessionRepository,
+    tokens: TokenStoreService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    metrics.declareLabelValues('authFailureTotal', { reason: AUTH_FAILURE_REASONS });
+    metrics.declareLabelValues('callbackRequestsTotal', { outcome: CALLBACK_OUTCOMES });
+    metrics.readGaugeFrom('authSessionActive', () => sessions.countPending(config.lark.appId));
+    metrics.readGaugeFrom('tokenActiveCount', () => tokens.countActive(config.lark.appId));
   }
 }

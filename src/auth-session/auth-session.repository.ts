@@ -1,98 +1,104 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { AuthSession, AuthSessionReason, AuthSessionStatus } from './auth-session.entity';
+import { AuthSession } from './auth-session.entity';
+import { AuthSessionReason, AuthSessionStatus } from './auth-session.vocabulary';
 
 type Row = Record<string, unknown>;
 
-/** Named queries over auth_sessions; the service never builds SQL. All scoped to this app. */
+export interface TransitionChanges {
+  reason?: AuthSessionReason | null;
+  completedAt?: Date;
+  cardPatchPending?: boolean;
+}
+
+/**
+ * Named queries over auth_sessions; services never build SQL. Every query is scoped by app, except the look-ups by
+ * state hash, which is unique across apps and is how a callback finds its app. Times come from the caller's clock.
+ */
 @Injectable()
 export class AuthSessionRepository {
-  constructor(
-    @InjectRepository(AuthSession) private readonly sessions: Repository<AuthSession>,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(@InjectRepository(AuthSession) private readonly sessions: Repository<AuthSession>) {}
 
   get manager(): EntityManager {
     return this.sessions.manager;
   }
 
-  findById(id: string): Promise<AuthSession | null> {
-    return this.sessions.findOne({ where: { id, appId: this.config.lark.appId } });
+  findById(appId: string, id: string): Promise<AuthSession | null> {
+    return this.sessions.findOne({ where: { id, appId } });
   }
 
   findByStateHash(stateHash: string): Promise<AuthSession | null> {
-    return this.sessions.findOne({ where: { stateHash, appId: this.config.lark.appId } });
+    return this.sessions.findOne({ where: { stateHash } });
   }
 
-  findPendingByOpenId(openId: string): Promise<AuthSession | null> {
-    return this.sessions.findOne({ where: { appId: this.config.lark.appId, openId, status: 'pending' } });
+  findPendingByOpenId(appId: string, openId: string): Promise<AuthSession | null> {
+    return this.sessions.findOne({ where: { appId, openId, status: 'pending' } });
   }
 
-  listByOpenId(openId: string, limit = 50): Promise<AuthSession[]> {
-    return this.sessions.find({
-      where: { appId: this.config.lark.appId, openId },
-      order: { createdAt: 'DESC' },
-      take: limit,
-    });
+  listByOpenId(appId: string, openId: string, limit = 50): Promise<AuthSession[]> {
+    return this.sessions.find({ where: { appId, openId }, order: { createdAt: 'DESC' }, take: limit });
   }
 
-  async insert(session: Partial<AuthSession>, manager: EntityManager = this.manager): Promise<AuthSession> {
-    return manager.getRepository(AuthSession).save(manager.getRepository(AuthSession).create(session));
+  async insert(session: Partial<AuthSession>, now: Date, manager: EntityManager = this.manager): Promise<AuthSession> {
+    const repository = manager.getRepository(AuthSession);
+    return repository.save(repository.create({ ...session, createdAt: now, updatedAt: now }));
   }
 
   /**
    * Serializes requests for one user until the transaction ends, so two concurrent requests supersede each
    * other in turn instead of colliding on the one-pending-session index.
    */
-  async lockUser(openId: string, manager: EntityManager): Promise<void> {
-    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-      `auth-session:${this.config.lark.appId}:${openId}`,
-    ]);
+  async lockUser(appId: string, openId: string, manager: EntityManager): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`auth-session:${appId}:${openId}`]);
   }
 
   /** Ends the user's pending sessions as superseded and returns them (to patch their cards). */
-  async supersedePending(openId: string, manager: EntityManager = this.manager): Promise<AuthSession[]> {
-    const rows = await this.updateReturning(
+  supersedePending(appId: string, openId: string, now: Date, manager: EntityManager = this.manager) {
+    return this.updateReturning(
       manager,
-      `status = 'superseded', reason = 'superseded'`,
-      `app_id = $1 AND open_id = $2 AND status = 'pending'`,
-      [this.config.lark.appId, openId],
+      `status = 'superseded', reason = 'superseded', pkce_verifier_enc = NULL`,
+      `app_id = $2 AND open_id = $3 AND status = 'pending'`,
+      [now, appId, openId],
     );
-    return rows;
   }
 
   /**
    * The one-time claim of the callback: only one request can move a live pending session to exchanging,
    * so a replayed or concurrent callback never exchanges the code twice.
    */
-  async claimForExchange(stateHash: string): Promise<AuthSession | undefined> {
+  async claimForExchange(stateHash: string, now: Date): Promise<AuthSession | undefined> {
     const [row] = await this.updateReturning(
       this.manager,
       `status = 'exchanging'`,
-      `app_id = $1 AND state_hash = $2 AND status = 'pending' AND expires_at > now()`,
-      [this.config.lark.appId, stateHash],
+      `state_hash = $2 AND status = 'pending' AND expires_at > $1`,
+      [now, stateHash],
     );
     return row;
   }
 
-  /** Moves a session on only if it is still in `from`; returns the row when it did. */
+  /** Moves a session on only if it is still in one of `from`; returns the row when it did. */
   async transition(
+    appId: string,
     id: string,
-    from: AuthSessionStatus[],
+    from: readonly AuthSessionStatus[],
     to: AuthSessionStatus,
-    changes: { reason?: AuthSessionReason | null; completed?: boolean; cardPatchPending?: boolean } = {},
+    now: Date,
+    changes: TransitionChanges = {},
     manager: EntityManager = this.manager,
   ): Promise<AuthSession | undefined> {
-    const params: unknown[] = [this.config.lark.appId, id, from, to, changes.reason ?? null];
+    const params: [Date, ...unknown[]] = [now, appId, id, from, to, changes.reason ?? null];
     const sets = [
-      `status = $4`,
-      `reason = $5`,
-      `pkce_verifier_enc = CASE WHEN $4 = 'pending' THEN pkce_verifier_enc END`,
+      `status = $5`,
+      `reason = $6`,
+      // The verifier is only needed while the session can still be exchanged.
+      `pkce_verifier_enc = CASE WHEN $5 = 'pending' THEN pkce_verifier_enc END`,
     ];
-    if (changes.completed) sets.push('completed_at = now()');
+    if (changes.completedAt) {
+      params.push(changes.completedAt);
+      sets.push(`completed_at = $${params.length}`);
+    }
     if (changes.cardPatchPending !== undefined) {
       params.push(changes.cardPatchPending);
       sets.push(`card_patch_pending = $${params.length}`);
@@ -100,72 +106,72 @@ export class AuthSessionRepository {
     const [row] = await this.updateReturning(
       manager,
       sets.join(', '),
-      `app_id = $1 AND id = $2 AND status = ANY($3)`,
+      `app_id = $2 AND id = $3 AND status = ANY($4)`,
       params,
     );
     return row;
   }
 
-  async setCardLocation(id: string, messageId: string, chatId: string | undefined): Promise<void> {
-    await this.sessions.update({ id }, { messageId, chatId: chatId ?? null });
+  async setCardLocation(appId: string, id: string, messageId: string, chatId: string | undefined, now: Date) {
+    await this.sessions.update({ appId, id }, { messageId, chatId: chatId ?? null, updatedAt: now });
   }
 
-  async setCardPatchPending(id: string, pending: boolean): Promise<void> {
-    await this.sessions.update({ id }, { cardPatchPending: pending });
+  async setCardPatchPending(appId: string, id: string, pending: boolean, now: Date): Promise<void> {
+    await this.sessions.update({ appId, id }, { cardPatchPending: pending, updatedAt: now });
   }
 
-  /** Logout: the user's completed sessions end with their token. */
-  async invalidateCompleted(openId: string): Promise<number> {
-    const rows = await this.updateReturning(
+  /** Logout: the user's completed sessions end with their token; returns them (to patch their cards). */
+  invalidateCompleted(appId: string, openId: string, now: Date): Promise<AuthSession[]> {
+    return this.updateReturning(
       this.manager,
       `status = 'invalidated', reason = 'logout'`,
-      `app_id = $1 AND open_id = $2 AND status = 'completed'`,
-      [this.config.lark.appId, openId],
+      `app_id = $2 AND open_id = $3 AND status = 'completed'`,
+      [now, appId, openId],
     );
-    return rows.length;
   }
 
   /** Pending sessions past their expiry become expired; returns them (to patch their cards). */
-  expireOverdue(limit: number): Promise<AuthSession[]> {
+  expireOverdue(appId: string, now: Date, limit: number): Promise<AuthSession[]> {
     return this.updateReturning(
       this.manager,
       `status = 'expired', reason = 'expired', pkce_verifier_enc = NULL`,
-      `id IN (SELECT id FROM auth_sessions WHERE app_id = $1 AND status = 'pending' AND expires_at <= now()
-         ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      [this.config.lark.appId, limit],
+      `id IN (SELECT id FROM auth_sessions WHERE app_id = $2 AND status = 'pending' AND expires_at <= $1
+         ORDER BY expires_at LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+      [now, appId, limit],
     );
   }
 
-  /** Sessions left in `exchanging` by a crashed process; the code exchange outcome is unknown, so they fail. */
-  failStuckExchanges(olderThanSeconds: number): Promise<AuthSession[]> {
+  /** Sessions left in `exchanging` since before `cutoff` by a crashed process; the outcome is unknown, so they fail. */
+  failStuckExchanges(appId: string, now: Date, cutoff: Date): Promise<AuthSession[]> {
     return this.updateReturning(
       this.manager,
       `status = 'failed', reason = 'internal', pkce_verifier_enc = NULL`,
-      `app_id = $1 AND status = 'exchanging' AND updated_at < now() - make_interval(secs => $2)`,
-      [this.config.lark.appId, olderThanSeconds],
+      `app_id = $2 AND status = 'exchanging' AND updated_at < $3`,
+      [now, appId, cutoff],
     );
   }
 
-  findCardPatchPending(limit: number): Promise<AuthSession[]> {
+  findCardPatchPending(appId: string, limit: number): Promise<AuthSession[]> {
     return this.sessions.find({
-      where: { appId: this.config.lark.appId, cardPatchPending: true },
+      where: { appId, cardPatchPending: true },
       order: { updatedAt: 'ASC' },
       take: limit,
     });
   }
 
-  countPending(): Promise<number> {
-    return this.sessions.count({ where: { appId: this.config.lark.appId, status: 'pending' } });
+  countPending(appId: string): Promise<number> {
+    return this.sessions.count({ where: { appId, status: 'pending' } });
   }
 
+  /** `UPDATE … SET <set>, updated_at = $1 WHERE <where> RETURNING *`; $1 is always the clock's now. */
   private async updateReturning(
     manager: EntityManager,
     set: string,
     where: string,
-    params: unknown[],
+    params: [Date, ...unknown[]],
   ): Promise<AuthSession[]> {
     const result: unknown = await manager.query(
-      `UPDATE auth_sessions SET ${set}, updated_at = now() WHERE ${where} RETURNING *`,
+      `UPDATE auth_sessions SET ${set}, updated_at = $1 WHERE ${where} RETURNING *`,
       params,
     );
     // node-postgres returns [rows, count] for UPDATE … RETURNING through TypeORM; PGlite the rows.

@@ -1,13 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { Clock } from '../common/clock';
+import { describeError } from '../common/errors/describe-error';
+import { DEFAULT_LOCALE, Locale } from '../common/locale';
+import { withOfflineAccess } from '../common/scopes';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { FeishuApiError } from '../lark/lark-errors';
+import { SentMessage } from '../lark/im-messages.client';
 import { CardMessenger } from '../messaging/card-messenger';
-import { CardLocale } from '../messaging/cards/auth-card.builder';
 import { MetricsService } from '../metrics/metrics.service';
 import { TokenCipher } from '../token-store/token-cipher';
-import { TokenStoreService, UserAccessToken } from '../token-store/token-store.service';
+import { TokenStoreService } from '../token-store/token-store.service';
 import { AuthSession } from './auth-session.entity';
 import { AuthSessionNotFoundError, CardSendFailedError } from './auth-session.errors';
 import { AuthSessionRepository } from './auth-session.repository';
@@ -15,16 +17,17 @@ import { buildAuthorizeUrl, createPkce, createState } from './authorize-url';
 import { SessionCards } from './session-cards';
 
 export interface AuthorizationRequest {
+  appId: string;
   openId: string;
   scopes?: string[];
-  locale?: CardLocale;
+  locale?: Locale;
 }
 
-const OFFLINE_ACCESS = 'offline_access';
+const LONG_POLL_STEP_MS = 250;
 
 /**
- * The authorization session state machine (DESIGN.md §4–5): request, decline, invalidate and the
- * read side. The callback's exchange lives in CallbackService and uses this service's cards and metrics.
+ * The authorization session state machine (docs/architecture.md): request, decline, invalidate, logout and the
+ * read side. The callback's exchange lives in AuthorizationCallbackService.
  */
 @Injectable()
 export class AuthSessionService {
@@ -43,20 +46,22 @@ export class AuthSessionService {
 
   /** Supersedes any pending session of the user, creates a new one and sends its card. */
   async requestAuthorization(request: AuthorizationRequest): Promise<AuthSession> {
+    const { appId, openId } = request;
     const scopes = withOfflineAccess(request.scopes?.length ? request.scopes : this.config.oauth.scopes);
-    const locale = request.locale ?? 'zh_cn';
+    const locale = request.locale ?? DEFAULT_LOCALE;
     const { state, stateHash } = createState();
     const pkce = createPkce();
-    const verifier = this.cipher.encrypt(pkce.verifier, `${this.config.lark.appId}:${request.openId}`);
-    const expiresAt = new Date(this.clock.now().getTime() + this.config.session.ttlSeconds * 1000);
+    const verifier = this.cipher.encrypt(pkce.verifier, `${appId}:${openId}`);
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + this.config.session.ttlSeconds * 1000);
 
     const { session, superseded } = await this.sessions.manager.transaction(async (manager) => {
-      await this.sessions.lockUser(request.openId, manager);
-      const superseded = await this.sessions.supersedePending(request.openId, manager);
+      await this.sessions.lockUser(appId, openId, manager);
+      const superseded = await this.sessions.supersedePending(appId, openId, now, manager);
       const session = await this.sessions.insert(
         {
-          appId: this.config.lark.appId,
-          openId: request.openId,
+          appId,
+          openId,
           status: 'pending',
           stateHash,
           pkceVerifierEnc: verifier.value,
@@ -65,6 +70,7 @@ export class AuthSessionService {
           locale,
           expiresAt,
         },
+        now,
         manager,
       );
       return { session, superseded };
@@ -74,57 +80,46 @@ export class AuthSessionService {
 
     const authorizeUrl = buildAuthorizeUrl({
       accountsBaseUrl: this.config.lark.accountsBaseUrl,
-      appId: this.config.lark.appId,
+      appId,
       redirectUri: this.config.oauth.redirectUri,
       scopes,
       state,
       codeChallenge: pkce.challenge,
     });
-    try {
-      const sent = await this.messenger.sendAuthCard(request.openId, {
-        sessionId: session.id,
-        authorizeUrl,
-        scopes,
-        expiresAt,
-        locale,
-      });
-      await this.sessions.setCardLocation(session.id, sent.messageId, sent.chatId);
-      session.messageId = sent.messageId;
-      session.chatId = sent.chatId ?? null;
-    } catch (error) {
-      await this.sessions.transition(session.id, ['pending'], 'failed', { reason: 'card_send_failed' });
-      this.metrics.authFailed('card_send_failed');
-      this.logger.warn(`session ${session.id}: sending the card to ${request.openId} failed: ${describe(error)}`);
-      throw new CardSendFailedError(error);
-    }
-    this.logger.log(`session ${session.id} started for ${request.openId} (card ${session.messageId})`);
+    const sent = await this.sendCard(session, authorizeUrl);
+    await this.saveCardLocation(session, sent);
+    this.logger.log(`session ${session.id} started for ${openId} (card ${sent.messageId})`);
     return session;
   }
 
-  async getSession(id: string): Promise<AuthSession> {
-    const session = await this.sessions.findById(id);
+  async getSession(appId: string, id: string): Promise<AuthSession> {
+    const session = await this.sessions.findById(appId, id);
     if (!session) throw new AuthSessionNotFoundError();
     return session;
   }
 
-  getSessionsByOpenId(openId: string): Promise<AuthSession[]> {
-    return this.sessions.listByOpenId(openId);
+  getSessionsByOpenId(appId: string, openId: string): Promise<AuthSession[]> {
+    return this.sessions.listByOpenId(appId, openId);
   }
 
   /** Waits (bounded) until the session leaves pending/exchanging; for the REST long poll. */
-  async waitForSession(id: string, waitSeconds: number): Promise<AuthSession> {
-    const deadline = Date.now() + waitSeconds * 1000;
-    let session = await this.getSession(id);
-    while ((session.status === 'pending' || session.status === 'exchanging') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - Date.now()))));
-      session = await this.getSession(id);
+  async waitForSession(appId: string, id: string, waitSeconds: number): Promise<AuthSession> {
+    const deadline = this.clock.now().getTime() + waitSeconds * 1000;
+    let session = await this.getSession(appId, id);
+    while (session.status === 'pending' || session.status === 'exchanging') {
+      const left = deadline - this.clock.now().getTime();
+      if (left <= 0) break;
+      await this.clock.sleep(Math.min(LONG_POLL_STEP_MS, left));
+      session = await this.getSession(appId, id);
     }
     return session;
   }
 
-  /** The user declined (card button or consent page): pending → rejected. Returns the session if it was pending. */
-  async rejectAuthorization(id: string): Promise<AuthSession | undefined> {
-    const session = await this.sessions.transition(id, ['pending'], 'rejected', { reason: 'denied' });
+  /** The user declined (card button): pending → rejected. Returns the session if it was pending. */
+  async rejectAuthorization(appId: string, id: string): Promise<AuthSession | undefined> {
+    const session = await this.sessions.transition(appId, id, ['pending'], 'rejected', this.clock.now(), {
+      reason: 'denied',
+    });
     if (session) {
       this.metrics.authFailed('denied');
       this.logger.log(`session ${id} declined by the user`);
@@ -133,33 +128,58 @@ export class AuthSessionService {
   }
 
   /** Ends a session: a pending one is cancelled; a completed one also invalidates the user's token. */
-  async invalidateSession(id: string): Promise<AuthSession> {
-    const session = await this.getSession(id);
-    const ended = await this.sessions.transition(id, ['pending', 'completed'], 'invalidated', { reason: 'admin' });
+  async invalidateSession(appId: string, id: string): Promise<AuthSession> {
+    const session = await this.getSession(appId, id);
+    const ended = await this.sessions.transition(appId, id, ['pending', 'completed'], 'invalidated', this.clock.now(), {
+      reason: 'admin',
+    });
     if (!ended) return session;
-    if (session.status === 'completed') await this.tokens.invalidate(session.openId);
+    if (session.status === 'completed') await this.tokens.invalidate(appId, session.openId);
     await this.cards.patch(ended);
     return ended;
   }
 
-  getUserAccessToken(openId: string): Promise<UserAccessToken> {
-    return this.tokens.getUserAccessToken(openId);
-  }
-
   /** Logout: the token is invalidated and completed sessions end with it. */
-  async logout(openId: string): Promise<boolean> {
-    const invalidated = await this.tokens.invalidate(openId);
-    await this.sessions.invalidateCompleted(openId);
+  async logout(appId: string, openId: string): Promise<boolean> {
+    const invalidated = await this.tokens.invalidate(appId, openId);
+    await this.sessions.invalidateCompleted(appId, openId, this.clock.now());
     return invalidated;
   }
-}
 
-function withOfflineAccess(scopes: readonly string[]): string[] {
-  const unique = [...new Set(scopes.map((scope) => scope.trim()).filter(Boolean))];
-  return unique.includes(OFFLINE_ACCESS) ? unique : [...unique, OFFLINE_ACCESS];
-}
+  private async sendCard(session: AuthSession, authorizeUrl: string): Promise<SentMessage> {
+    try {
+      return await this.messenger.sendAuthCard(session.openId, {
+        sessionId: session.id,
+        authorizeUrl,
+        scopes: session.scopes,
+        expiresAt: session.expiresAt,
+        locale: session.locale,
+      });
+    } catch (error) {
+      const now = this.clock.now();
+      await this.sessions.transition(session.appId, session.id, ['pending'], 'failed', now, {
+        reason: 'card_send_failed',
+      });
+      this.metrics.authFailed('card_send_failed');
+      this.logger.warn(`session ${session.id}: sending the card to ${session.openId} failed: ${describeError(error)}`);
+      throw new CardSendFailedError(error);
+    }
+  }
 
-function describe(error: unknown): string {
-  if (error instanceof FeishuApiError) return error.message;
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  /**
+   * The user has the card either way; without its location the card cannot be updated later, which is worth an
+   * error line but not a failed request.
+   */
+  private async saveCardLocation(session: AuthSession, sent: SentMessage): Promise<void> {
+    try {
+      await this.sessions.setCardLocation(session.appId, session.id, sent.messageId, sent.chatId, this.clock.now());
+      session.messageId = sent.messageId;
+      session.chatId = sent.chatId ?? null;
+    } catch (error) {
+      this.logger.error(
+        `session ${session.id}: card ${sent.messageId} was delivered but its location could not be saved, ` +
+          `so it will not be updated: ${describeError(error)}`,
+      );
+    }
+  }
 }

@@ -1,15 +1,22 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { Clock } from '../common/clock';
+import { describeError } from '../common/errors/describe-error';
+import { Locale } from '../common/locale';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { FeishuApiError } from '../lark/lark-errors';
+import { FeishuApiError } from '../lark/lark.errors';
 import { FeishuUserInfo, OAuthClient, OAuthTokens } from '../lark/oauth.client';
-import { AuthFailureReason, CallbackOutcome } from '../metrics/metric-names';
 import { MetricsService } from '../metrics/metrics.service';
 import { TokenCipher } from '../token-store/token-cipher';
 import { TokenStoreService } from '../token-store/token-store.service';
 import { AuthSession } from './auth-session.entity';
-import { AuthSessionRepository } from './auth-session.repository';
+import { AuthSessionRepository, TransitionChanges } from './auth-session.repository';
+import {
+  AuthFailureReason,
+  AuthSessionStatus,
+  CallbackOutcome,
+  TerminalAuthSessionStatus,
+} from './auth-session.vocabulary';
 import { hashState } from './authorize-url';
 import { SessionCards } from './session-cards';
 
@@ -19,20 +26,19 @@ export interface CallbackQuery {
   error?: string;
 }
 
-export type PreviousOutcome = 'completed' | 'rejected' | 'failed' | 'superseded' | 'expired' | 'invalidated';
-
 export interface CallbackResult {
   outcome: CallbackOutcome;
   name?: string;
   cardPatchPending?: boolean;
-  previousOutcome?: PreviousOutcome;
-  locale?: AuthSession['locale'];
+  /** already_used: how the session ended (absent while another request is still exchanging its code). */
+  previousOutcome?: TerminalAuthSessionStatus;
+  locale?: Locale;
 }
 
 /**
- * GET /callback's work (DESIGN.md §5.2–5.5): claim the session once by state hash, exchange the code with
- * the PKCE verifier, check the identity, store the token and complete the session in one transaction,
- * then patch the card. Every outcome is counted and logged without the code, state or tokens.
+ * GET /callback's work (docs/architecture.md, authorization flow): claim the session once by state hash, exchange
+ * the code with the PKCE verifier, check the identity, store the token and complete the session in one
+ * transaction, then patch the card. Every outcome is counted and logged without the code, state or tokens.
  */
 @Injectable()
 export class AuthorizationCallbackService {
@@ -51,7 +57,7 @@ export class AuthorizationCallbackService {
 
   async completeAuthorization(query: CallbackQuery): Promise<CallbackResult> {
     const result = await this.handle(query).catch((error: unknown) => {
-      this.logger.error(`callback failed unexpectedly: ${describe(error)}`);
+      this.logger.error(`callback failed unexpectedly: ${describeError(error, { stack: true })}`);
       return this.failure('internal', 'internal');
     });
     this.metrics.callbackHandled(result.outcome);
@@ -59,6 +65,11 @@ export class AuthorizationCallbackService {
   }
 
   private async handle({ state, code, error }: CallbackQuery): Promise<CallbackResult> {
+    if (!state && !code && !error) {
+      // Nobody's session is involved (a bare visit), so no authorization failure is counted.
+      this.logger.warn('callback without parameters');
+      return { outcome: 'missing_code' };
+    }
     if (!state) return this.failure('invalid_state', 'invalid_state', 'callback without state');
     const stateHash = hashState(state);
     if (error) return this.denied(stateHash);
@@ -70,10 +81,12 @@ export class AuthorizationCallbackService {
         locale: session.locale,
       };
     }
-    const claimed = await this.sessions.claimForExchange(stateHash);
+    const claimed = await this.sessions.claimForExchange(stateHash, this.clock.now());
     if (!claimed) return this.notClaimable(stateHash);
     return this.exchange(claimed, code).catch((error: unknown) => {
-      this.logger.error(`session ${claimed.id}: callback failed unexpectedly: ${describe(error)}`);
+      this.logger.error(
+        `session ${claimed.id}: callback failed unexpectedly: ${describeError(error, { stack: true })}`,
+      );
       return this.endFailed(claimed, 'internal', 'internal');
     });
   }
@@ -101,20 +114,23 @@ export class AuthorizationCallbackService {
       return this.endFailed(session, 'identity_mismatch', 'identity_mismatch');
     }
 
+    const now = this.clock.now();
     const completed = await this.sessions.manager.transaction(async (manager) => {
-      await this.tokens.saveGrant(session.openId, tokens, user, manager);
+      await this.tokens.saveGrant(session.appId, session.openId, tokens, user, manager);
       return this.sessions.transition(
+        session.appId,
         session.id,
         ['exchanging'],
         'completed',
-        { reason: null, completed: true },
+        now,
+        { reason: null, completedAt: now },
         manager,
       );
     });
     if (!completed) {
       return this.failure('internal', 'internal', `session ${session.id} left exchanging while we held it`);
     }
-    this.metrics.authSucceeded((this.clock.now().getTime() - session.createdAt.getTime()) / 1000);
+    this.metrics.authSucceeded((now.getTime() - session.createdAt.getTime()) / 1000);
     this.logger.log(`session ${session.id}: ${session.openId} authorized (${tokens.scopes.length} scopes)`);
     const patched = await this.cards.patch(completed);
     return { outcome: 'success', name: user.name, cardPatchPending: !patched, locale: session.locale };
@@ -123,7 +139,7 @@ export class AuthorizationCallbackService {
   private async denied(stateHash: string): Promise<CallbackResult> {
     const session = await this.sessions.findByStateHash(stateHash);
     if (!session) return this.failure('invalid_state', 'invalid_state', 'denial with an unknown state');
-    const rejected = await this.sessions.transition(session.id, ['pending'], 'rejected', { reason: 'denied' });
+    const rejected = await this.move(session, ['pending'], 'rejected', { reason: 'denied' });
     if (!rejected) return this.notClaimable(stateHash);
     this.metrics.authFailed('denied');
     this.logger.log(`session ${session.id}: the user denied consent`);
@@ -136,7 +152,7 @@ export class AuthorizationCallbackService {
     const session = await this.sessions.findByStateHash(stateHash);
     if (!session) return this.failure('invalid_state', 'invalid_state', 'callback with an unknown state');
     if (session.status === 'pending') {
-      const expired = await this.sessions.transition(session.id, ['pending'], 'expired', { reason: 'expired' });
+      const expired = await this.move(session, ['pending'], 'expired', { reason: 'expired' });
       if (expired) {
         this.metrics.authSessionExpired();
         await this.cards.patch(expired);
@@ -159,10 +175,19 @@ export class AuthorizationCallbackService {
     reason: 'code_exchange_failed' | 'identity_mismatch' | 'internal',
     outcome: CallbackOutcome,
   ): Promise<CallbackResult> {
-    const failed = await this.sessions.transition(session.id, ['exchanging'], 'failed', { reason });
+    const failed = await this.move(session, ['exchanging'], 'failed', { reason });
     this.metrics.authFailed(reason);
     if (failed) await this.cards.patch(failed);
     return { outcome, locale: session.locale };
+  }
+
+  private move(
+    session: AuthSession,
+    from: readonly AuthSessionStatus[],
+    to: AuthSessionStatus,
+    changes: TransitionChanges,
+  ): Promise<AuthSession | undefined> {
+    return this.sessions.transition(session.appId, session.id, from, to, this.clock.now(), changes);
   }
 
   private failure(outcome: CallbackOutcome, reason: AuthFailureReason, log?: string): CallbackResult {
@@ -170,8 +195,4 @@ export class AuthorizationCallbackService {
     if (log) this.logger.warn(log);
     return { outcome };
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,16 +1,25 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 
+import { guessLocale, Locale } from '../common/locale';
 import { BotMessageEvent } from '../lark/lark-events';
 import { LarkWsGateway } from '../lark/ws-gateway';
 import { CardMessenger } from '../messaging/card-messenger';
-import { CardLocale, helpCard, loggedOutCard, statusCard } from '../messaging/cards/auth-card.builder';
-import { TokenStoreService } from '../token-store/token-store.service';
+import {
+  Card,
+  helpCard,
+  loggedOutCard,
+  notAuthorizedCard,
+  reauthRequiredStatusCard,
+  revokedStatusCard,
+  statusCard,
+} from '../messaging/cards/auth-card.builder';
+import { StoredGrant, TokenStoreService } from '../token-store/token-store.service';
 import { AuthSessionService } from './auth-session.service';
 
 type Command = 'login' | 'status' | 'logout' | 'help';
 
 /** The command words, and the card language each implies. */
-const COMMANDS: Record<string, { command: Command; locale: CardLocale }> = {
+const COMMANDS: Record<string, { command: Command; locale: Locale }> = {
   授权: { command: 'login', locale: 'zh_cn' },
   login: { command: 'login', locale: 'en_us' },
   状态: { command: 'status', locale: 'zh_cn' },
@@ -19,7 +28,7 @@ const COMMANDS: Record<string, { command: Command; locale: CardLocale }> = {
   logout: { command: 'logout', locale: 'en_us' },
 };
 
-/** DM commands to the bot (DESIGN.md §5): 授权/login, 状态/status, 取消授权/logout, anything else → help. */
+/** DM commands to the bot: 授权/login, 状态/status, 取消授权/logout, anything else → help. */
 @Injectable()
 export class BotCommandsHandler implements OnModuleInit {
   private readonly logger = new Logger(BotCommandsHandler.name);
@@ -37,40 +46,40 @@ export class BotCommandsHandler implements OnModuleInit {
 
   async handle(event: BotMessageEvent): Promise<void> {
     if (event.chatType !== 'p2p' || !event.openId) return;
+    const { appId, openId } = event;
     const { command, locale } = COMMANDS[event.text.toLowerCase()] ?? {
       command: 'help',
       locale: guessLocale(event.text),
     };
-    this.logger.log(`command ${command} from ${event.openId}`);
+    this.logger.log(`command ${command} from ${openId}`);
     switch (command) {
       case 'login':
         // A failed send is already recorded on the session and in metrics; the user simply sees no card.
-        await this.sessions.requestAuthorization({ openId: event.openId, locale }).catch(() => undefined);
+        await this.sessions.requestAuthorization({ appId, openId, locale }).catch(() => undefined);
         return;
-      case 'status': {
-        const grant = await this.tokens.describeGrant(event.openId);
-        const authorized = grant?.name
-          ? {
-              name: grant.name,
-              scopes: grant.scopes,
-              validUntil: grant.accessExpiresAt,
-              status: grant.status,
-            }
-          : null;
-        await this.messenger.sendCard(event.openId, statusCard({ authorized, locale }));
+      case 'status':
+        await this.messenger.sendCard(openId, grantStatusCard(await this.tokens.describeGrant(appId, openId), locale));
         return;
-      }
       case 'logout':
-        await this.sessions.logout(event.openId);
-        await this.messenger.sendCard(event.openId, loggedOutCard({ locale }));
+        await this.sessions.logout(appId, openId);
+        await this.messenger.sendCard(openId, loggedOutCard({ locale }));
         return;
       case 'help':
-        await this.messenger.sendCard(event.openId, helpCard({ locale }));
+        await this.messenger.sendCard(openId, helpCard({ locale }));
         return;
     }
   }
 }
 
-function guessLocale(text: string): CardLocale {
-  return /[\u4e00-\u9fff]/.test(text) || text.length === 0 ? 'zh_cn' : 'en_us';
+function grantStatusCard(grant: StoredGrant | undefined, locale: Locale): Card {
+  if (!grant?.name) return notAuthorizedCard({ locale });
+  const summary = { name: grant.name, scopes: grant.scopes, locale };
+  switch (grant.status) {
+    case 'active':
+      return statusCard({ ...summary, validUntil: grant.accessExpiresAt });
+    case 'reauth_required':
+      return reauthRequiredStatusCard(summary);
+    case 'invalidated':
+      return revokedStatusCard(summary);
+  }
 }

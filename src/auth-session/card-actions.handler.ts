@@ -1,8 +1,16 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 
+import { describeError } from '../common/errors/describe-error';
 import { CardActionEvent, CardActionResponse } from '../lark/lark-events';
 import { LarkWsGateway } from '../lark/ws-gateway';
-import { cardResponse, cardTexts, DECLINE_ACTION, declinedCard, toast } from '../messaging/cards/auth-card.builder';
+import {
+  cardResponse,
+  cardTexts,
+  DECLINE_ACTION,
+  declinedCard,
+  failureToast,
+  toast,
+} from '../messaging/cards/auth-card.builder';
 import { AuthSessionRepository } from './auth-session.repository';
 import { AuthSessionService } from './auth-session.service';
 
@@ -27,11 +35,20 @@ export class CardActionsHandler implements OnModuleInit {
   async handle(event: CardActionEvent): Promise<CardActionResponse> {
     const sessionId = typeof event.value.session === 'string' ? event.value.session : undefined;
     if (event.value.action !== DECLINE_ACTION || !sessionId || !isUuid(sessionId)) return {};
-    const session = await this.repository.findById(sessionId);
+    try {
+      return await this.decline(event, sessionId);
+    } catch (error) {
+      this.logger.error(`decline on session ${sessionId} failed: ${describeError(error)}`);
+      return { toast: failureToast() };
+    }
+  }
+
+  private async decline(event: CardActionEvent, sessionId: string): Promise<CardActionResponse> {
+    const session = await this.repository.findById(event.appId, sessionId);
     const texts = cardTexts(session?.locale);
     // Only the user the card was sent to may decline it.
     if (!session || session.openId !== event.openId) return { toast: toast('warning', texts.toasts.noLongerPending) };
-    const rejected = await this.sessions.rejectAuthorization(session.id);
+    const rejected = await this.sessions.rejectAuthorization(session.appId, session.id);
     if (!rejected) {
       this.logger.log(`decline on session ${session.id}, which is ${session.status}`);
       return { toast: toast('info', texts.toasts.noLongerPending) };

@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 
+import { Clock } from '../common/clock';
+import { describeError } from '../common/errors/describe-error';
 import { CardMessenger } from '../messaging/card-messenger';
 import {
   authorizedCard,
@@ -26,13 +28,14 @@ export class SessionCards {
     private readonly messenger: CardMessenger,
     private readonly tokens: TokenStoreService,
     private readonly sessions: AuthSessionRepository,
+    private readonly clock: Clock,
   ) {}
 
   async build(session: AuthSession): Promise<Card | undefined> {
     const locale = session.locale;
     switch (session.status) {
       case 'completed': {
-        const grant = await this.tokens.describeGrant(session.openId);
+        const grant = await this.tokens.describeGrant(session.appId, session.openId);
         return authorizedCard({
           name: grant?.name ?? session.openId,
           scopes: grant?.scopes ?? session.scopes,
@@ -63,25 +66,27 @@ export class SessionCards {
       const card = await this.build(session);
       if (!card) return true;
       await this.messenger.updateCard(session.messageId, card);
-      if (session.cardPatchPending) await this.sessions.setCardPatchPending(session.id, false);
+      if (session.cardPatchPending) await this.setPatchPending(session, false);
       return true;
     } catch (error) {
       this.logger.warn(
-        `session ${session.id}: updating card ${session.messageId} failed, will retry: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `session ${session.id}: updating card ${session.messageId} failed, will retry: ${describeError(error)}`,
       );
-      await this.sessions.setCardPatchPending(session.id, true).catch(() => undefined);
+      await this.setPatchPending(session, true).catch(() => undefined);
       return false;
     }
   }
 
   /** Re-patches cards whose update failed earlier. */
-  async retryPending(limit = 50): Promise<number> {
+  async retryPending(appId: string, limit = 50): Promise<number> {
     let patched = 0;
-    for (const session of await this.sessions.findCardPatchPending(limit)) {
+    for (const session of await this.sessions.findCardPatchPending(appId, limit)) {
       if (await this.patch(session)) patched += 1;
     }
     return patched;
+  }
+
+  private setPatchPending(session: AuthSession, pending: boolean): Promise<void> {
+    return this.sessions.setCardPatchPending(session.appId, session.id, pending, this.clock.now());
   }
 }

@@ -1,13 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 
+import { Clock } from '../common/clock';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { AuthSessionRepository } from './auth-session.repository';
 import { SessionCards } from './session-cards';
 
 const BATCH = 200;
 /** A callback holds a session in exchanging for one token call; far longer means its process died. */
-const STUCK_EXCHANGE_SECONDS = 120;
+const STUCK_EXCHANGE_MS = 120_000;
 
 /** Every minute: overdue pending sessions expire (cards patched), stuck exchanges fail, failed card patches retry. */
 @Injectable()
@@ -15,26 +17,30 @@ export class SessionExpiryJob {
   private readonly logger = new Logger(SessionExpiryJob.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: AuthSessionRepository,
     private readonly cards: SessionCards,
     private readonly metrics: MetricsService,
+    private readonly clock: Clock,
   ) {}
 
   @Cron(CronExpression.EVERY_MINUTE, { name: 'session-expiry' })
   async run(): Promise<void> {
-    const expired = await this.sessions.expireOverdue(BATCH);
+    const appId = this.config.lark.appId;
+    const now = this.clock.now();
+    const expired = await this.sessions.expireOverdue(appId, now, BATCH);
     if (expired.length > 0) {
       this.metrics.authSessionExpired(expired.length);
-      for (let i = 0; i < expired.length; i += 1) this.metrics.authFailed('expired');
+      this.metrics.authFailed('expired', expired.length);
       this.logger.log(`${expired.length} pending sessions expired`);
     }
     for (const session of expired) await this.cards.patch(session);
-    const stuck = await this.sessions.failStuckExchanges(STUCK_EXCHANGE_SECONDS);
+    const stuck = await this.sessions.failStuckExchanges(appId, now, new Date(now.getTime() - STUCK_EXCHANGE_MS));
     for (const session of stuck) {
       this.metrics.authFailed('internal');
       this.logger.warn(`session ${session.id} was left exchanging; marked failed`);
       await this.cards.patch(session);
     }
-    await this.cards.retryPending();
+    await this.cards.retryPending(appId);
   }
 }

@@ -2,8 +2,9 @@ import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
-import { AuthorizationCallbackService, CallbackResult } from '../auth-session/authorization-callback.service';
-import { pickLocale, renderResultPage, ResultPageLocale, resultPageHeaders } from './result-page';
+import { AuthorizationCallbackService } from '../auth-session/authorization-callback.service';
+import { DEFAULT_LOCALE, localeFromAcceptLanguage } from '../common/locale';
+import { renderResultPage, resultPageHeaders } from './result-page';
 
 /** The OAuth redirect target; mounted at OAUTH_REDIRECT_URI's path by CallbackModule.forPath. */
 @ApiExcludeController()
@@ -22,7 +23,9 @@ export class CallbackController {
       code: single(query.code),
       error: single(query.error),
     });
-    const page = renderResultPage(result.outcome, localeOf(result, acceptLanguage), {
+    // The browser's language first, then the language the card was sent in.
+    const locale = localeFromAcceptLanguage(acceptLanguage) ?? result.locale ?? DEFAULT_LOCALE;
+    const page = renderResultPage(result.outcome, locale, {
       name: result.name,
       cardPatchPending: result.cardPatchPending,
       previousOutcome: result.previousOutcome,
@@ -34,9 +37,4 @@ export class CallbackController {
 /** A parameter given twice is as suspicious as a missing one. */
 function single(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function localeOf(result: CallbackResult, acceptLanguage: string | undefined): ResultPageLocale {
-  if (acceptLanguage) return pickLocale(acceptLanguage);
-  return result.locale === 'en_us' ? 'en-US' : 'zh-CN';
 }

@@ -1,18 +1,11 @@
 import { createHash } from 'node:crypto';
 
-import {
-  escapeHtml,
-  pickLocale,
-  PreviousOutcome,
-  ResultPageDetails,
-  ResultPageKind,
-  ResultPageLocale,
-  renderResultPage,
-  resultPageHeaders,
-} from './result-page';
+import type { CallbackOutcome, TerminalAuthSessionStatus } from '../auth-session/auth-session.vocabulary';
+import { htmlLang, Locale } from '../common/locale';
+import { escapeHtml, ResultPageDetails, renderResultPage, resultPageHeaders } from './result-page';
 import { enUS, zhCN } from './result-page.texts';
 
-const KINDS: [ResultPageKind, number][] = [
+const KINDS: [CallbackOutcome, number][] = [
   ['success', 200],
   ['denied', 200],
   ['invalid_state', 400],
@@ -23,7 +16,7 @@ const KINDS: [ResultPageKind, number][] = [
   ['identity_mismatch', 403],
   ['internal', 500],
 ];
-const LOCALES: ResultPageLocale[] = ['zh-CN', 'en-US'];
+const LOCALES: Locale[] = ['zh_cn', 'en_us'];
 
 function styleBlocks(html: string): string[] {
   return [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((match) => match[1] ?? '');
@@ -43,7 +36,7 @@ describe('renderResultPage', () => {
       const page = renderResultPage(kind, locale);
       expect(page.status).toBe(status);
       expect(page.html.startsWith('<!doctype html>')).toBe(true);
-      expect(page.html).toContain(`<html lang="${locale}">`);
+      expect(page.html).toContain(`<html lang="${htmlLang(locale)}">`);
       expect(page.html).toContain('<meta charset="utf-8">');
       expect(page.html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
       expect(page.html).toMatch(/<title>[^<]+<\/title>/);
@@ -59,8 +52,8 @@ describe('renderResultPage', () => {
 
   it('writes each language in its own words', () => {
     for (const [kind] of KINDS) {
-      const zh = textOf(renderResultPage(kind, 'zh-CN').html);
-      const en = textOf(renderResultPage(kind, 'en-US').html);
+      const zh = textOf(renderResultPage(kind, 'zh_cn').html);
+      const en = textOf(renderResultPage(kind, 'en_us').html);
       expect(zh).toMatch(/[\u4e00-\u9fff]/);
       expect(en).not.toMatch(/[\u4e00-\u9fff]/);
     }
@@ -73,31 +66,38 @@ describe('renderResultPage', () => {
 
   describe('success', () => {
     it("shows the user's name and that the card was updated", () => {
-      const text = textOf(renderResultPage('success', 'en-US', { name: 'Ada Lovelace' }).html);
+      const text = textOf(renderResultPage('success', 'en_us', { name: 'Ada Lovelace' }).html);
       expect(text).toContain('Ada Lovelace');
       expect(text).toContain(enUS.success.cardUpdated);
       expect(text).not.toContain(enUS.success.cardPending);
     });
 
     it('says the card will update shortly when the patch is still pending', () => {
-      const text = textOf(renderResultPage('success', 'zh-CN', { name: '张三', cardPatchPending: true }).html);
+      const text = textOf(renderResultPage('success', 'zh_cn', { name: '张三', cardPatchPending: true }).html);
       expect(text).toContain('已为 张三 完成授权。');
       expect(text).toContain(zhCN.success.cardPending);
       expect(text).not.toContain(zhCN.success.cardUpdated);
     });
 
     it('works without a name', () => {
-      expect(textOf(renderResultPage('success', 'en-US', { name: '  ' }).html)).toContain(
+      expect(textOf(renderResultPage('success', 'en_us', { name: '  ' }).html)).toContain(
         'The authorization is complete.',
       );
     });
   });
 
   describe('already_used', () => {
-    const outcomes: PreviousOutcome[] = ['completed', 'rejected', 'failed', 'superseded', 'expired', 'invalidated'];
+    const outcomes: TerminalAuthSessionStatus[] = [
+      'completed',
+      'rejected',
+      'failed',
+      'superseded',
+      'expired',
+      'invalidated',
+    ];
 
     it.each(outcomes)('says how the earlier attempt ended: %s', (previousOutcome) => {
-      const text = textOf(renderResultPage('already_used', 'en-US', { previousOutcome }).html);
+      const text = textOf(renderResultPage('already_used', 'en_us', { previousOutcome }).html);
       expect(text).toContain(enUS.already_used.outcomes[previousOutcome]);
       expect(text).toContain(
         previousOutcome === 'completed' ? enUS.already_used.doneHint : enUS.already_used.retryHint,
@@ -105,32 +105,32 @@ describe('renderResultPage', () => {
     });
 
     it('tells success from failure', () => {
-      expect(textOf(renderResultPage('already_used', 'en-US', { previousOutcome: 'completed' }).html)).toMatch(
+      expect(textOf(renderResultPage('already_used', 'en_us', { previousOutcome: 'completed' }).html)).toMatch(
         /completed successfully/,
       );
-      expect(textOf(renderResultPage('already_used', 'en-US', { previousOutcome: 'failed' }).html)).toMatch(
+      expect(textOf(renderResultPage('already_used', 'en_us', { previousOutcome: 'failed' }).html)).toMatch(
         /no access was granted/,
       );
     });
 
     it('falls back to a neutral sentence without an outcome', () => {
-      expect(textOf(renderResultPage('already_used', 'zh-CN').html)).toContain(zhCN.already_used.unknownOutcome);
+      expect(textOf(renderResultPage('already_used', 'zh_cn').html)).toContain(zhCN.already_used.unknownOutcome);
     });
   });
 
   it('gives a retry hint when the code exchange failed', () => {
-    const text = textOf(renderResultPage('code_exchange_failed', 'en-US').html);
+    const text = textOf(renderResultPage('code_exchange_failed', 'en_us').html);
     expect(text).toContain('send "login"');
-    expect(textOf(renderResultPage('code_exchange_failed', 'zh-CN').html)).toContain('重新发送“授权”');
+    expect(textOf(renderResultPage('code_exchange_failed', 'zh_cn').html)).toContain('重新发送“授权”');
   });
 
   it('explains an identity mismatch as a card for another account', () => {
-    expect(textOf(renderResultPage('identity_mismatch', 'en-US').html)).toContain('sent to another Feishu account');
+    expect(textOf(renderResultPage('identity_mismatch', 'en_us').html)).toContain('sent to another Feishu account');
   });
 
   it('shows no details on an internal error, whatever it is given', () => {
     const details = { name: 'Ada', leak: 'stack trace at foo.ts:12' } as ResultPageDetails;
-    const html = renderResultPage('internal', 'en-US', details).html;
+    const html = renderResultPage('internal', 'en_us', details).html;
     expect(html).not.toContain('Ada');
     expect(html).not.toContain('stack trace');
   });
@@ -138,7 +138,7 @@ describe('renderResultPage', () => {
   it('never echoes values it is not meant to show', () => {
     const details = { name: 'Ada', code: 'the-auth-code', state: 'the-state' } as ResultPageDetails;
     for (const [kind] of KINDS) {
-      const html = renderResultPage(kind, 'en-US', details).html;
+      const html = renderResultPage(kind, 'en_us', details).html;
       expect(html).not.toContain('the-auth-code');
       expect(html).not.toContain('the-state');
     }
@@ -146,7 +146,7 @@ describe('renderResultPage', () => {
 
   it('escapes interpolated text', () => {
     const name = `<script>alert("x")</script> & 'quotes' <img src=x onerror=alert(1)>`;
-    const html = renderResultPage('success', 'en-US', { name }).html;
+    const html = renderResultPage('success', 'en_us', { name }).html;
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/<img/i);
     expect(html).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;quotes&#39;');
@@ -161,7 +161,7 @@ describe('escapeHtml', () => {
 });
 
 describe('resultPageHeaders', () => {
-  const html = renderResultPage('success', 'en-US', { name: 'Ada' }).html;
+  const html = renderResultPage('success', 'en_us', { name: 'Ada' }).html;
   const headers = resultPageHeaders(html);
 
   it('forbids caching, referrers, sniffing and framing', () => {
@@ -198,28 +198,5 @@ describe('resultPageHeaders', () => {
 
   it('allows no style at all for a page without one', () => {
     expect(resultPageHeaders('<p>x</p>')['Content-Security-Policy']).toContain("style-src 'none'");
-  });
-});
-
-describe('pickLocale', () => {
-  it.each([
-    [undefined, 'zh-CN'],
-    ['', 'zh-CN'],
-    ['en-US,en;q=0.9', 'en-US'],
-    ['en', 'en-US'],
-    ['zh-CN,zh;q=0.9,en;q=0.8', 'zh-CN'],
-    ['zh-TW', 'zh-CN'],
-    ['zh-CN;q=0.5, en-GB;q=0.8', 'en-US'],
-    ['en;q=0.4, zh;q=0.6', 'zh-CN'],
-    ['fr-FR, en;q=0.5', 'en-US'],
-    ['fr-FR, de;q=0.5', 'zh-CN'],
-    ['en;q=0, zh;q=0.1', 'zh-CN'],
-    ['en;q=0', 'zh-CN'],
-    ['*', 'zh-CN'],
-    ['fr, *;q=0.5, en;q=0.1', 'zh-CN'],
-    [' EN-us ; q=1 ', 'en-US'],
-    [',,;q=,garbage;;', 'zh-CN'],
-  ])('%p → %s', (header, expected) => {
-    expect(pickLocale(header)).toBe(expected);
   });
 });

@@ -1,22 +1,8 @@
 import { createHash } from 'node:crypto';
 
+import type { CallbackOutcome, TerminalAuthSessionStatus } from '../auth-session/auth-session.vocabulary';
+import { DEFAULT_LOCALE, htmlLang, Locale } from '../common/locale';
 import { enUS, ResultPageTexts, zhCN } from './result-page.texts';
-
-export type ResultPageLocale = 'zh-CN' | 'en-US';
-export const DEFAULT_RESULT_PAGE_LOCALE: ResultPageLocale = 'zh-CN';
-
-export type ResultPageKind =
-  | 'success'
-  | 'denied'
-  | 'invalid_state'
-  | 'missing_code'
-  | 'expired'
-  | 'already_used'
-  | 'code_exchange_failed'
-  | 'identity_mismatch'
-  | 'internal';
-
-export type PreviousOutcome = 'completed' | 'rejected' | 'failed' | 'superseded' | 'expired' | 'invalidated';
 
 export interface ResultPageDetails {
   /** success: the authorized user's display name. */
@@ -24,7 +10,7 @@ export interface ResultPageDetails {
   /** success: the card patch failed and is being retried in the background. */
   cardPatchPending?: boolean;
   /** already_used: how the session ended. */
-  previousOutcome?: PreviousOutcome;
+  previousOutcome?: TerminalAuthSessionStatus;
 }
 
 export interface ResultPage {
@@ -32,7 +18,7 @@ export interface ResultPage {
   html: string;
 }
 
-export const RESULT_PAGE_STATUS: Readonly<Record<ResultPageKind, number>> = {
+export const RESULT_PAGE_STATUS: Readonly<Record<CallbackOutcome, number>> = {
   success: 200,
   denied: 200,
   invalid_state: 400,
@@ -45,7 +31,7 @@ export const RESULT_PAGE_STATUS: Readonly<Record<ResultPageKind, number>> = {
 };
 
 type Tone = 'success' | 'neutral' | 'warning' | 'error';
-const TONE: Readonly<Record<ResultPageKind, Tone>> = {
+const TONE: Readonly<Record<CallbackOutcome, Tone>> = {
   success: 'success',
   denied: 'neutral',
   invalid_state: 'error',
@@ -58,7 +44,7 @@ const TONE: Readonly<Record<ResultPageKind, Tone>> = {
 };
 const ICON: Readonly<Record<Tone, string>> = { success: '✓', neutral: 'i', warning: '!', error: '✕' };
 
-const TEXTS: Readonly<Record<ResultPageLocale, ResultPageTexts>> = { 'zh-CN': zhCN, 'en-US': enUS };
+const TEXTS: Readonly<Record<Locale, ResultPageTexts>> = { zh_cn: zhCN, en_us: enUS };
 
 const STYLE = `
 :root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;--text:#1f2329;--muted:#646a73;--line:#dee0e3}
@@ -76,38 +62,16 @@ footer{margin-top:16px;color:var(--muted);font-size:12px}
 
 const STYLE_HASH = cspHash(STYLE);
 
-/** Chooses zh-CN or en-US from an Accept-Language header, honouring q-values; zh-CN when nothing matches. */
-export function pickLocale(acceptLanguage: string | undefined): ResultPageLocale {
-  if (!acceptLanguage) return DEFAULT_RESULT_PAGE_LOCALE;
-  const ranges = acceptLanguage
-    .split(',')
-    .map((entry, index) => {
-      const [tag = '', ...params] = entry.trim().split(';');
-      const q = params.map((param) => /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(param)?.[1]).find((value) => value);
-      const weight = q === undefined ? 1 : Number(q);
-      return { tag: tag.trim().toLowerCase(), weight: Number.isFinite(weight) ? weight : 0, index };
-    })
-    .filter((range) => range.tag && range.weight > 0)
-    .sort((a, b) => b.weight - a.weight || a.index - b.index);
-  for (const { tag } of ranges) {
-    const primary = tag.split('-')[0];
-    if (primary === 'zh') return 'zh-CN';
-    if (primary === 'en') return 'en-US';
-    if (tag === '*') return DEFAULT_RESULT_PAGE_LOCALE;
-  }
-  return DEFAULT_RESULT_PAGE_LOCALE;
-}
-
 export function renderResultPage(
-  kind: ResultPageKind,
-  locale: ResultPageLocale = DEFAULT_RESULT_PAGE_LOCALE,
+  kind: CallbackOutcome,
+  locale: Locale = DEFAULT_LOCALE,
   details: ResultPageDetails = {},
 ): ResultPage {
   const t = TEXTS[locale];
   const { heading, lines, hint } = content(kind, t, details);
   const tone = TONE[kind];
   const html = `<!doctype html>
-<html lang="${locale}">
+<html lang="${htmlLang(locale)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -155,7 +119,7 @@ function cspHash(css: string): string {
 }
 
 function content(
-  kind: ResultPageKind,
+  kind: CallbackOutcome,
   t: ResultPageTexts,
   details: ResultPageDetails,
 ): { heading: string; lines: string[]; hint: string } {
@@ -171,7 +135,7 @@ function content(
     }
     case 'already_used': {
       const a = t.already_used;
-      const outcomes: Record<PreviousOutcome, string> = a.outcomes;
+      const outcomes: Record<TerminalAuthSessionStatus, string> = a.outcomes;
       const outcome = details.previousOutcome;
       const line = outcome && Object.hasOwn(outcomes, outcome) ? outcomes[outcome] : a.unknownOutcome;
       return { heading: a.heading, lines: [line], hint: outcome === 'completed' ? a.doneHint : a.retryHint };

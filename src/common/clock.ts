@@ -1,9 +1,26 @@
-import { Injectable } from '@nestjs/common';
+import { DynamicModule, Global, Injectable, Module } from '@nestjs/common';
 
-/** Time as a dependency, so tests can move it. */
+/**
+ * The service's only source of time: stored timestamps, expiry checks and waits all go through it, so tests can
+ * move time instead of sleeping. SQL never calls now(); it gets the time from here as a parameter.
+ */
 @Injectable()
 export class Clock {
   now(): Date {
     return new Date();
+  }
+
+  /** Resolves after `ms` of this clock's time. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  }
+}
+
+/** One Clock for the whole app; tests pass their own (a FakeClock) to move time. */
+@Global()
+@Module({})
+export class ClockModule {
+  static forRoot(clock: Clock = new Clock()): DynamicModule {
+    return { module: ClockModule, providers: [{ provide: Clock, useValue: clock }], exports: [Clock] };
   }
 }

@@ -1,5 +1,4 @@
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-export type LogFormat = 'json' | 'pretty';
+import type { LogFormat, LogLevel } from '../common/logging/app-logger';
 
 export interface EncryptionKey {
   kid: string;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { MAX_SCOPES, SCOPE_PATTERN, splitScopes, withOfflineAccess } from '../common/scopes';
+
 /** A parsed value, or every reason the raw text is not acceptable. Problems never contain a secret value. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
@@ -89,16 +91,11 @@ export function parsePostgresUrl(raw: string): Parsed<string> {
   return ok(raw);
 }
 
-export const OFFLINE_ACCESS = 'offline_access';
-const SCOPE_PATTERN = /^[A-Za-z0-9_.:-]+$/;
-const MAX_SCOPES = 50;
-
 /** Scopes separated by spaces and/or commas, deduplicated, with offline_access always present (last if added). */
 export function parseScopes(raw: string): Parsed<string[]> {
-  const scopes = [...new Set(raw.split(/[\s,]+/).filter((scope) => scope.length > 0))];
+  const scopes = withOfflineAccess(splitScopes(raw));
   const invalid = scopes.filter((scope) => !SCOPE_PATTERN.test(scope));
   if (invalid.length > 0) return fail(`${invalid.map(quote).join(', ')} is not a valid scope name`);
-  if (!scopes.includes(OFFLINE_ACCESS)) scopes.push(OFFLINE_ACCESS);
   if (scopes.length > MAX_SCOPES) return fail(`has ${scopes.length} scopes; Feishu accepts at most ${MAX_SCOPES}`);
   return ok(scopes);
 }

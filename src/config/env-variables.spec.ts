@@ -3,6 +3,7 @@ import * as path from 'node:path';
 
 import { parse } from 'dotenv';
 
+import { withEnvTable } from './env-docs';
 import { ENV_NAMES, ENV_VARIABLES } from './env-variables';
 import { envSchema } from './env.schema';
 import { loadConfig } from './load-config';
@@ -18,6 +19,11 @@ describe('environment variable documentation', () => {
     const text = readFileSync(path.join(root, file), 'utf8');
     const missing = ENV_VARIABLES.filter((variable) => !text.includes(variable.name)).map((v) => v.name);
     expect(missing).toEqual([]);
+  });
+
+  it('docs/configuration.md carries the table generated from the variables (npm run docs:generate)', () => {
+    const document = readFileSync(path.join(root, 'docs/configuration.md'), 'utf8');
+    expect(document).toBe(withEnvTable(document));
   });
 
   it('.env.example passes validation as it is', () => {

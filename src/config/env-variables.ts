@@ -7,9 +7,9 @@ export interface EnvVariable {
   description: string;
   /** Never echoed in a problem, a log line or an error message. */
   secret: boolean;
+  /** The service does not start without it. */
+  required?: boolean;
 }
-
-export const DEFAULT_OAUTH_SCOPES = 'auth:user.id:read offline_access';
 
 /** Every variable the service reads, in the order of .env.example and docs/configuration.md. */
 export const ENV_VARIABLES = [
@@ -18,12 +18,14 @@ export const ENV_VARIABLES = [
     allowed: '^cli_[0-9a-fA-F]{16}$ ("cli_" + 16 hex digits, e.g. cli_0123456789abcdef)',
     description: 'App ID of the Feishu/Lark app (console → Credentials).',
     secret: false,
+    required: true,
   },
   {
     name: 'LARK_APP_SECRET',
     allowed: 'the app secret from the developer console (non-empty)',
     description: 'App secret of the Feishu/Lark app.',
     secret: true,
+    required: true,
   },
   {
     name: 'LARK_DOMAIN',
@@ -61,12 +63,13 @@ export const ENV_VARIABLES = [
     name: 'OAUTH_REDIRECT_URI',
     default: 'http://localhost:8000/callback',
     allowed: 'an absolute http(s) URL without #fragment, registered in the console (Security → Redirect URLs)',
-    description: 'Where Feishu sends the browser after consent; its path is the callback route.',
+    description:
+      'Where Feishu sends the browser after consent; its path is the callback route. Register it in the console (Security → Redirect URLs).',
     secret: false,
   },
   {
     name: 'OAUTH_SCOPES',
-    default: DEFAULT_OAUTH_SCOPES,
+    default: 'auth:user.id:read offline_access',
     allowed: 'scopes separated by spaces or commas (at most 50); offline_access is always added',
     description: 'Scopes requested on the consent page.',
     secret: false,
@@ -109,7 +112,7 @@ export const ENV_VARIABLES = [
     name: 'MIGRATIONS_RUN',
     default: 'true',
     allowed: 'true, false, 1, 0, yes or no',
-    description: 'Apply pending database migrations at start.',
+    description: 'Apply pending database migrations at start. With false, run `npm run migration:run` yourself.',
     secret: false,
   },
   {
@@ -213,4 +216,11 @@ const BY_NAME = new Map<string, EnvVariable>(ENV_VARIABLES.map((variable) => [va
 
 export function envVariable(name: string): EnvVariable | undefined {
   return BY_NAME.get(name);
+}
+
+/** The documented default of a variable: the one place defaults are written down. */
+export function defaultOf(name: EnvName): string {
+  const fallback = BY_NAME.get(name)?.default;
+  if (fallback === undefined) throw new Error(`${name} has no default in ENV_VARIABLES`);
+  return fallback;
 }

@@ -1,5 +1,5 @@
 import { AppConfig } from './app-config';
-import { ConfigValidationError } from './config-validation.error';
+import { ConfigValidationError } from './config.errors';
 import { loadConfig } from './load-config';
 
 const KEY_A = Buffer.alloc(32, 1).toString('base64');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { LogFormat, LogLevel } from './app-config';
+import { LOG_FORMATS, LOG_LEVELS } from '../common/logging/app-logger';
 import { parseEncryptionKeys } from './encryption-keys';
 import {
   fail,
@@ -19,24 +19,24 @@ import {
   parseScopes,
   quote,
 } from './env-parsers';
-import { DEFAULT_OAUTH_SCOPES, ENV_NAMES, EnvName, envVariable } from './env-variables';
+import { defaultOf, ENV_NAMES, EnvName, envVariable } from './env-variables';
 import { parseLarkDomain } from './lark-endpoints';
 
 /** What the SDK's WSClient accepts; any other id makes it refuse to connect, so it is an error here. */
 export const APP_ID_PATTERN = /^cli_[0-9a-fA-F]{16}$/;
-
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
 
 const appId = parsedVar((raw) =>
   APP_ID_PATTERN.test(raw)
     ? ok(raw)
     : fail(`${quote(raw)} does not match ${APP_ID_PATTERN.source} ("cli_" + 16 hex digits; the SDK refuses other ids)`),
 );
-const integer = (min: number, max: number, fallback: string) => parsedVar(parseInteger(min, max)).prefault(fallback);
-const boolean = (fallback: string) => parsedVar(parseBoolean).prefault(fallback);
+const integer = (name: EnvName, min: number, max: number) =>
+  parsedVar(parseInteger(min, max)).prefault(defaultOf(name));
+const boolean = (name: EnvName) => parsedVar(parseBoolean).prefault(defaultOf(name));
+const withDefault = <T>(name: EnvName, parse: Parameters<typeof parsedVar<T>>[0]) =>
+  parsedVar(parse).prefault(defaultOf(name));
 
-/** Every variable (DESIGN.md §7); input values are trimmed strings, an empty value counts as unset. */
+/** Every variable (docs/configuration.md); input values are trimmed strings, an empty value counts as unset. */
 export const envSchema = z.object({
   LARK_APP_ID: appId,
   LARK_APP_SECRET: z.string({ error: MISSING }),
@@ -44,28 +44,28 @@ export const envSchema = z.object({
   FEISHU_API_BASE_URL: parsedVar(parseLarkDomain).optional(),
   LARK_ACCOUNTS_URL: parsedVar(parseHttpUrl({ base: true })).optional(),
   LARK_TOKEN_URL: parsedVar(parseHttpUrl({ base: true })).optional(),
-  FEISHU_HTTP_TIMEOUT_MS: integer(100, 120_000, '10000'),
-  OAUTH_REDIRECT_URI: parsedVar(parseHttpUrl({ base: false })).prefault('http://localhost:8000/callback'),
-  OAUTH_SCOPES: parsedVar(parseScopes).prefault(DEFAULT_OAUTH_SCOPES),
-  CALLBACK_SERVER_ENABLED: boolean('true'),
-  CALLBACK_SERVER_HOST: z.string().prefault('0.0.0.0'),
-  CALLBACK_SERVER_PORT: integer(0, 65_535, '8000'),
+  FEISHU_HTTP_TIMEOUT_MS: integer('FEISHU_HTTP_TIMEOUT_MS', 100, 120_000),
+  OAUTH_REDIRECT_URI: withDefault('OAUTH_REDIRECT_URI', parseHttpUrl({ base: false })),
+  OAUTH_SCOPES: withDefault('OAUTH_SCOPES', parseScopes),
+  CALLBACK_SERVER_ENABLED: boolean('CALLBACK_SERVER_ENABLED'),
+  CALLBACK_SERVER_HOST: z.string().prefault(defaultOf('CALLBACK_SERVER_HOST')),
+  CALLBACK_SERVER_PORT: integer('CALLBACK_SERVER_PORT', 0, 65_535),
   DATABASE_URL: parsedVar(parsePostgresUrl).optional(),
-  PGLITE_DATA_DIR: z.string().prefault('./data/pglite'),
-  MIGRATIONS_RUN: boolean('true'),
+  PGLITE_DATA_DIR: z.string().prefault(defaultOf('PGLITE_DATA_DIR')),
+  MIGRATIONS_RUN: boolean('MIGRATIONS_RUN'),
   TOKEN_ENCRYPTION_KEYS: parsedVar(parseEncryptionKeys).optional(),
-  AUTH_SESSION_TTL_SECONDS: integer(1, 86_400, '600'),
-  TOKEN_REFRESH_THRESHOLD: parsedVar(parseFraction).prefault('0.1'),
-  TOKEN_REFRESH_SWEEP_SECONDS: integer(1, 3_600, '30'),
-  FEISHU_TOKEN_RATE_PER_SECOND: integer(1, 50, '40'),
-  SESSION_RETENTION_DAYS: integer(1, 3_650, '30'),
-  SESSION_CLEANUP_CRON: parsedVar(parseCron).prefault('0 3 * * *'),
-  HEALTH_CHECK_INTERVAL_MINUTES: integer(1, 1_440, '10'),
-  JOBS_ENABLED: boolean('true'),
-  API_TOKENS: parsedVar(parseApiTokens).prefault(''),
+  AUTH_SESSION_TTL_SECONDS: integer('AUTH_SESSION_TTL_SECONDS', 1, 86_400),
+  TOKEN_REFRESH_THRESHOLD: withDefault('TOKEN_REFRESH_THRESHOLD', parseFraction),
+  TOKEN_REFRESH_SWEEP_SECONDS: integer('TOKEN_REFRESH_SWEEP_SECONDS', 1, 3_600),
+  FEISHU_TOKEN_RATE_PER_SECOND: integer('FEISHU_TOKEN_RATE_PER_SECOND', 1, 50),
+  SESSION_RETENTION_DAYS: integer('SESSION_RETENTION_DAYS', 1, 3_650),
+  SESSION_CLEANUP_CRON: withDefault('SESSION_CLEANUP_CRON', parseCron),
+  HEALTH_CHECK_INTERVAL_MINUTES: integer('HEALTH_CHECK_INTERVAL_MINUTES', 1, 1_440),
+  JOBS_ENABLED: boolean('JOBS_ENABLED'),
+  API_TOKENS: withDefault('API_TOKENS', parseApiTokens),
   METRICS_TOKEN: parsedVar(parseBearerToken).optional(),
-  LOG_LEVEL: parsedVar(parseChoice(LOG_LEVELS)).prefault('info'),
-  LOG_FORMAT: parsedVar(parseChoice(LOG_FORMATS)).prefault('json'),
+  LOG_LEVEL: withDefault('LOG_LEVEL', parseChoice(LOG_LEVELS)),
+  LOG_FORMAT: withDefault('LOG_FORMAT', parseChoice(LOG_FORMATS)),
 } satisfies Record<EnvName, z.ZodType>);
 
 export type Env = z.output<typeof envSchema>;

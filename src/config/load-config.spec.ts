@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
-import { ConfigValidationError } from './config-validation.error';
+import { ConfigValidationError } from './config.errors';
 import { exitOnInvalidConfig, loadConfig, loadConfigOrExit, loadDatabaseConfig } from './load-config';
 
 const MINIMAL = { LARK_APP_ID: 'cli_0123456789abcdef', LARK_APP_SECRET: 'app-secret-value' };

@@ -5,7 +5,7 @@ import { parse } from 'dotenv';
 
 import { AppConfig } from './app-config';
 import { buildAppConfig, buildDatabaseConfig } from './build-app-config';
-import { ConfigValidationError } from './config-validation.error';
+import { ConfigValidationError } from './config.errors';
 import { databaseEnvSchema, envSchema, validateEnv } from './env.schema';
 
 export interface LoadConfigOptions {

@@ -3,19 +3,18 @@ import { resolve } from 'node:path';
 
 import type { DataSourceOptions } from 'typeorm';
 
-import { AuthSession } from '../auth-session/auth-session.entity';
 import { AppConfig } from '../config/app-config';
-import { UserToken } from '../token-store/user-token.entity';
 import { MIGRATIONS } from './migrations';
 import { pgliteDriver } from './pglite-driver';
 import { TypeOrmNestLogger } from './typeorm-logger';
 
-export const ENTITIES = [AuthSession, UserToken];
 export const MIGRATIONS_TABLE = 'migrations';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export interface DataSourceExtra {
+  /** The entity classes (the app loads them from its feature modules instead). */
+  entities?: DataSourceOptions['entities'];
   /**
    * Postgres only: put every table, the migrations table and unqualified raw SQL into this (existing) schema,
    * via TypeORM's `schema` and the connection's search_path.
@@ -31,7 +30,7 @@ export interface DataSourceExtra {
 export function buildDataSourceOptions(config: AppConfig['database'], extra: DataSourceExtra = {}): DataSourceOptions {
   const common = {
     type: 'postgres',
-    entities: ENTITIES,
+    entities: extra.entities ?? [],
     migrations: MIGRATIONS,
     migrationsTableName: MIGRATIONS_TABLE,
     synchronize: false,

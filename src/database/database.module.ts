@@ -20,7 +20,13 @@ export class DatabaseModule {
       global: true,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...buildDataSourceOptions(config.database, extra), retryAttempts: 3, retryDelay: 2000 }),
+          useFactory: () => ({
+            ...buildDataSourceOptions(config.database, extra),
+            // Entities come from the feature modules' TypeOrmModule.forFeature, so database/ imports none of them.
+            autoLoadEntities: true,
+            retryAttempts: 3,
+            retryDelay: 2000,
+          }),
           dataSourceFactory: async (options?: DataSourceOptions) => {
             if (!options) throw new Error('DatabaseModule: no data source options');
             const dataSource = await new DataSource(options).initialize();

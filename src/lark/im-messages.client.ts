@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 
-import { FeishuApi } from '../metrics/metric-names';
 import { MetricsService } from '../metrics/metrics.service';
 import { LARK_CLIENT, LarkClient } from './lark-client.factory';
-import { FeishuApiError, feishuErrorFrom, feishuFailure } from './lark-errors';
+import { FeishuApi, FeishuApiError, feishuErrorFrom } from './lark.errors';
 
 export interface SentMessage {
   messageId: string;
@@ -37,7 +36,7 @@ export class ImMessagesClient {
     );
     const data = (body.data ?? {}) as { message_id?: string; chat_id?: string };
     if (!data.message_id) {
-      throw feishuFailure('message_create', 'api_error', false, { feishuMessage: 'no message_id in the answer' });
+      throw new FeishuApiError('message_create', 'api_error', false, { feishuMessage: 'no message_id in the answer' });
     }
     return { messageId: data.message_id, chatId: data.chat_id };
   }
@@ -75,13 +74,13 @@ function fromThrown(api: FeishuApi, error: unknown): FeishuApiError {
         axios.response.status,
         axios.response.data,
         typeof reset === 'string' || typeof reset === 'number' ? String(reset) : null,
-      ) ?? feishuFailure(api, 'http_error', false, { httpStatus: axios.response.status })
+      ) ?? new FeishuApiError(api, 'http_error', false, { httpStatus: axios.response.status })
     );
   }
   const timedOut = axios?.code === 'ECONNABORTED' || axios?.code === 'ETIMEDOUT';
   // The SDK throws plain Errors too, e.g. when the tenant token cannot be obtained.
   const message = error instanceof Error ? error.message : String(error);
-  return feishuFailure(api, timedOut ? 'timeout' : 'network_error', true, {
+  return new FeishuApiError(api, timedOut ? 'timeout' : 'network_error', true, {
     mayHaveBeenProcessed: timedOut,
     feishuMessage: message.slice(0, 200),
   });

@@ -1,5 +1,7 @@
 /** A DM (or group message) to the bot, normalized from im.message.receive_v1. */
 export interface BotMessageEvent {
+  /** The app the event was delivered to (header.app_id). */
+  appId: string;
   eventId: string;
   messageId: string;
   chatId: string;
@@ -12,6 +14,7 @@ export interface BotMessageEvent {
 
 /** A click on a callback button of one of our cards, normalized from card.action.trigger. */
 export interface CardActionEvent {
+  appId: string;
   eventId: string;
   openId: string;
   messageId: string | undefined;
@@ -19,9 +22,9 @@ export interface CardActionEvent {
   value: Record<string, unknown>;
 }
 
-/** What a card action answers: an optional toast and an optional replacement card (feishu-api.md §4.2). */
+/** What a card action answers: an optional toast and an optional replacement card (docs/feishu-api.md, card callbacks). */
 export interface CardActionResponse {
-  toast?: { type: 'info' | 'success' | 'error' | 'warning'; content: string };
+  toast?: { type: 'info' | 'success' | 'error' | 'warning'; content: string; i18n?: Record<string, string> };
   card?: { type: 'raw'; data: object };
 }
 
@@ -32,7 +35,7 @@ type Raw = Record<string, unknown>;
 const asRecord = (value: unknown): Raw => (typeof value === 'object' && value !== null ? (value as Raw) : {});
 const asString = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-/** The SDK hands handlers header and event flattened into one object (feishu-api.md §4.1). */
+/** The SDK hands handlers header and event flattened into one object (docs/feishu-api.md, card callbacks). */
 export function toBotMessageEvent(data: unknown): BotMessageEvent {
   const raw = asRecord(data);
   const message = asRecord(raw.message);
@@ -47,6 +50,7 @@ export function toBotMessageEvent(data: unknown): BotMessageEvent {
     }
   }
   return {
+    appId: asString(raw.app_id),
     eventId: asString(raw.event_id),
     messageId: asString(message.message_id),
     chatId: asString(message.chat_id),
@@ -62,6 +66,7 @@ export function toCardActionEvent(data: unknown): CardActionEvent {
   const context = asRecord(raw.context);
   const value = asRecord(raw.action).value;
   return {
+    appId: asString(raw.app_id),
     eventId: asString(raw.event_id),
     openId: asString(asRecord(raw.operator).open_id),
     messageId: asString(context.open_message_id) || undefined,

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { createLarkClient, LARK_CLIENT } from './lark-client.factory';
+import { FEISHU_APIS, FEISHU_OUTCOMES } from './lark.errors';
 import { ImMessagesClient } from './im-messages.client';
 import { OAuthClient } from './oauth.client';
 import { LarkWsGateway } from './ws-gateway';
@@ -16,4 +18,8 @@ import { LarkWsGateway } from './ws-gateway';
   ],
   exports: [LARK_CLIENT, OAuthClient, ImMessagesClient, LarkWsGateway],
 })
-export class LarkModule {}
+export class LarkModule {
+  constructor(metrics: MetricsService) {
+    metrics.declareLabelValues('feishuRequestsTotal', { api: FEISHU_APIS, outcome: FEISHU_OUTCOMES });
+  }
+}

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { FeishuApi } from '../metrics/metric-names';
 import { MetricsService } from '../metrics/metrics.service';
-import { feishuErrorFrom, feishuFailure } from './lark-errors';
+import { FeishuApi, FeishuApiError, feishuErrorFrom } from './lark.errors';
 
 export interface OAuthTokens {
   accessToken: string;
@@ -55,7 +54,7 @@ export class OAuthClient {
     const data = (body.data ?? {}) as Record<string, unknown>;
     const openId = optionalString(data.open_id);
     if (!openId) {
-      throw feishuFailure('user_info', 'api_error', false, { feishuMessage: 'user_info returned no open_id' });
+      throw new FeishuApiError('user_info', 'api_error', false, { feishuMessage: 'user_info returned no open_id' });
     }
     return {
       openId,
@@ -75,7 +74,9 @@ export class OAuthClient {
     const accessToken = optionalString(body.access_token);
     const expiresIn = Number(body.expires_in);
     if (!accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-      throw feishuFailure('oauth_token', 'api_error', false, { feishuMessage: 'token response without access_token' });
+      throw new FeishuApiError('oauth_token', 'api_error', false, {
+        feishuMessage: 'token response without access_token',
+      });
     }
     const refreshExpiresIn = Number(body.refresh_token_expires_in ?? body.refresh_expires_in);
     return {
@@ -100,7 +101,7 @@ export class OAuthClient {
       const name = (error as { name?: unknown } | null)?.name;
       const timedOut = name === 'TimeoutError' || name === 'AbortError';
       this.metrics.feishuRequest(api, timedOut ? 'timeout' : 'network_error', seconds());
-      throw feishuFailure(api, timedOut ? 'timeout' : 'network_error', true, {
+      throw new FeishuApiError(api, timedOut ? 'timeout' : 'network_error', true, {
         // A timeout means the request may already have been handled: a refresh token may be spent.
         mayHaveBeenProcessed: timedOut,
         feishuMessage: timedOut ? `no answer within ${this.config.lark.httpTimeoutMs} ms` : networkReason(error),

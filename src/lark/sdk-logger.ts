@@ -13,7 +13,7 @@ export interface SdkLogger {
 
 /**
  * The logger handed to the SDK. On a failed request the SDK logs the whole AxiosError, whose
- * `config.data` holds app_secret / client_secret / codes (feishu-api.md §0.4); we keep only the
+ * `config.data` holds app_secret / client_secret / codes (docs/feishu-api.md, SDK pitfalls); we keep only the
  * method, path, status and Feishu's code and message, then pass the text through the redactor.
  */
 export function createSdkLogger(context = 'LarkSdk'): SdkLogger {

@@ -17,7 +17,7 @@ const RECENT_EVENT_IDS = 2000;
 /**
  * The WebSocket long connection: the SDK WSClient with one EventDispatcher on which feature modules
  * register their handlers (before bootstrap). Feishu delivers at least once, so events are de-duplicated
- * by event_id. Card callbacks arrive here too, as ordinary event frames (feishu-api.md §0.1).
+ * by event_id. Card callbacks arrive here too, as ordinary event frames (docs/feishu-api.md, long connection).
  */
 @Injectable()
 export class LarkWsGateway implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -105,8 +105,9 @@ export class LarkWsGateway implements OnApplicationBootstrap, OnApplicationShutd
     try {
       return await this.cardActionHandler(event);
     } catch (error) {
+      // The registered handler answers its own failures in the user's language; this is the last resort.
       this.logger.error(`handling card action on ${event.messageId ?? '?'} failed: ${describe(error)}`);
-      return { toast: { type: 'error', content: 'Something went wrong. Please try again.' } };
+      return {};
     }
   }
 

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 
+import { Clock } from '../common/clock';
 import { ImMessagesClient, SentMessage } from '../lark/im-messages.client';
-import { FeishuApiError } from '../lark/lark-errors';
+import { FeishuApiError } from '../lark/lark.errors';
 import { Card, pendingCard, PendingCardInput } from './cards/auth-card.builder';
 
 const MAX_ATTEMPTS = 3;
@@ -16,7 +17,10 @@ const MAX_WAIT_MS = 5_000;
 export class CardMessenger {
   private readonly logger = new Logger(CardMessenger.name);
 
-  constructor(private readonly messages: ImMessagesClient) {}
+  constructor(
+    private readonly messages: ImMessagesClient,
+    private readonly clock: Clock,
+  ) {}
 
   /** Sends the authorization card; the session id doubles as Feishu's idempotency key, so a retry never sends two. */
   sendAuthCard(openId: string, input: PendingCardInput): Promise<SentMessage> {
@@ -44,7 +48,7 @@ export class CardMessenger {
         this.logger.warn(
           `card ${what} failed (${error.kind}${error.feishuCode ? ` ${error.feishuCode}` : ''}); retrying in ${waitMs} ms`,
         );
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        await this.clock.sleep(waitMs);
       }
     }
   }

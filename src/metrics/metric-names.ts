@@ -1,6 +1,7 @@
 /**
- * Every metric this service exports (DESIGN.md §7). Names are those of the original service, kept exactly
- * because existing dashboards use them. No per-user label (open_id, name) anywhere.
+ * Every metric this service exports. Names are those of the original service, kept exactly because existing
+ * dashboards use them. No per-user label (open_id, name) anywhere; label values come from the modules that own
+ * the vocabulary (docs/operations.md lists them).
  */
 export const METRIC = {
   authSessionTotal: 'lark_service_auth_session_total',
@@ -18,54 +19,3 @@ export const METRIC = {
   wsConnected: 'lark_service_ws_connected',
   callbackRequestsTotal: 'lark_service_callback_requests_total',
 } as const;
-
-export const AUTH_FAILURE_REASONS = [
-  'denied',
-  'expired',
-  'invalid_state',
-  'replayed',
-  'code_exchange_failed',
-  'identity_mismatch',
-  'card_send_failed',
-  'internal',
-] as const;
-export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
-
-export const TOKEN_REFRESH_RESULTS = ['success', 'adopted', 'transient_error', 'revoked', 'expired'] as const;
-export type TokenRefreshResult = (typeof TOKEN_REFRESH_RESULTS)[number];
-
-/** The Feishu APIs we call, as the `api` label. */
-export const FEISHU_APIS = [
-  'tenant_token',
-  'oauth_token',
-  'user_info',
-  'message_create',
-  'message_patch',
-  'ws_endpoint',
-] as const;
-export type FeishuApi = (typeof FEISHU_APIS)[number];
-
-/** `outcome` of a Feishu request: success, a Feishu error code in the body, HTTP failure, rate limit or timeout. */
-export const FEISHU_OUTCOMES = [
-  'success',
-  'api_error',
-  'http_error',
-  'rate_limited',
-  'timeout',
-  'network_error',
-] as const;
-export type FeishuOutcome = (typeof FEISHU_OUTCOMES)[number];
-
-/** `outcome` of a GET /callback, one per result page. */
-export const CALLBACK_OUTCOMES = [
-  'success',
-  'denied',
-  'invalid_state',
-  'missing_code',
-  'expired',
-  'already_used',
-  'code_exchange_failed',
-  'identity_mismatch',
-  'internal',
-] as const;
-export type CallbackOutcome = (typeof CALLBACK_OUTCOMES)[number];

@@ -1,8 +1,9 @@
-import { Controller, Get, Headers, Inject, Res, UnauthorizedException } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { UnauthorizedError } from '../common/errors/common.errors';
 import { bearerToken, matchesAnySecret } from '../common/security/constant-time';
 import { MetricsService } from './metrics.service';
 
@@ -18,7 +19,7 @@ export class MetricsController {
   async scrape(@Headers('authorization') authorization: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const required = this.config.metricsToken;
     if (required && !matchesAnySecret(bearerToken(authorization) ?? '', [required])) {
-      throw new UnauthorizedException('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+      throw new UnauthorizedError('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.');
     }
     const { contentType, body } = await this.metrics.render();
     await reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);

@@ -1,9 +1,10 @@
+import { FakeClock } from '../../test/support/fake-clock';
 import { METRIC } from './metric-names';
 import { MetricsService } from './metrics.service';
 
 describe('MetricsService', () => {
-  it('exports every metric of DESIGN.md §7 with its help text, in Prometheus text format', async () => {
-    const { body, contentType } = await new MetricsService().render();
+  it('exports every metric with its help text, in Prometheus text format', async () => {
+    const { body, contentType } = await new MetricsService(new FakeClock()).render();
     expect(contentType).toContain('text/plain');
     for (const name of Object.values(METRIC)) {
       expect(body).toMatch(new RegExp(`^# HELP ${name} \\S`, 'm'));
@@ -12,8 +13,9 @@ describe('MetricsService', () => {
     expect(body).toContain('process_cpu_user_seconds_total');
   });
 
-  it('records failures by reason and never with a per-user label', async () => {
-    const metrics = new MetricsService();
+  it('records failures by reason, with every declared reason present from the start', async () => {
+    const metrics = new MetricsService(new FakeClock());
+    metrics.declareLabelValues('authFailureTotal', { reason: ['denied', 'identity_mismatch'] });
     metrics.authFailed('identity_mismatch');
     metrics.authFailed('identity_mismatch');
     const { body } = await metrics.render();
@@ -22,21 +24,41 @@ describe('MetricsService', () => {
     expect(body).not.toMatch(/open_id|openId/);
   });
 
-  it('reads database gauges through a reader and caches the value between scrapes', async () => {
-    const metrics = new MetricsService();
+  it('declares every combination of two labels', async () => {
+    const metrics = new MetricsService(new FakeClock());
+    metrics.declareLabelValues('feishuRequestsTotal', { api: ['a', 'b'], outcome: ['x', 'y'] });
+    const { body } = await metrics.render();
+    const series = body.split('\n').filter((line) => line.startsWith('lark_service_feishu_requests_total{'));
+    expect(series).toEqual(
+      expect.arrayContaining([
+        'lark_service_feishu_requests_total{api="a",outcome="x"} 0',
+        'lark_service_feishu_requests_total{api="a",outcome="y"} 0',
+        'lark_service_feishu_requests_total{api="b",outcome="x"} 0',
+        'lark_service_feishu_requests_total{api="b",outcome="y"} 0',
+      ]),
+    );
+    expect(series).toHaveLength(4);
+  });
+
+  it('reads database gauges through a reader and caches the value for 15 s', async () => {
+    const clock = new FakeClock();
+    const metrics = new MetricsService(clock);
     let reads = 0;
     metrics.readGaugeFrom('tokenActiveCount', async () => {
       reads += 1;
-      return 42;
+      return 40 + reads;
     });
     await metrics.render();
-    const { body } = await metrics.render();
-    expect(body).toContain('lark_service_token_active_count 42');
-    expect(reads).toBe(1);
+    clock.advance(14_000);
+    expect((await metrics.render()).body).toContain('lark_service_token_active_count 41');
+    clock.advance(2_000);
+    expect((await metrics.render()).body).toContain('lark_service_token_active_count 42');
+    expect(reads).toBe(2);
   });
 
   it('keeps the last value when a database read fails', async () => {
-    const metrics = new MetricsService();
+    const clock = new FakeClock();
+    const metrics = new MetricsService(clock);
     let fail = false;
     metrics.readGaugeFrom('authSessionActive', async () => {
       if (fail) throw new Error('db down');
@@ -44,9 +66,8 @@ describe('MetricsService', () => {
     });
     await metrics.render();
     fail = true;
-    jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 60_000);
+    clock.advance(60_000);
     const { body } = await metrics.render();
-    jest.restoreAllMocks();
     expect(body).toContain('lark_service_auth_session_active 3');
   });
 });

@@ -1,62 +1,55 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-import {
-  AUTH_FAILURE_REASONS,
-  AuthFailureReason,
-  CALLBACK_OUTCOMES,
-  CallbackOutcome,
-  FEISHU_APIS,
-  FEISHU_OUTCOMES,
-  FeishuApi,
-  FeishuOutcome,
-  METRIC,
-  TOKEN_REFRESH_RESULTS,
-  TokenRefreshResult,
-} from './metric-names';
+import { Clock } from '../common/clock';
+import { METRIC } from './metric-names';
 
 /** A gauge whose value comes from the database; read at most every `maxAgeMs` so a scrape never scans tables. */
 export type GaugeReader = () => Promise<number>;
+export type DatabaseGauge = 'authSessionActive' | 'tokenActiveCount' | 'tokenRefreshOverdue';
+type LabelledCounter = 'authFailureTotal' | 'tokenRefreshTotal' | 'feishuRequestsTotal' | 'callbackRequestsTotal';
 const DB_GAUGE_MAX_AGE_MS = 15_000;
 
 /**
  * Owns this app's prom-client Registry (not the global one, so several apps in one test process don't
- * collide) and exposes typed recording methods; nothing else touches prom-client.
+ * collide) and exposes recording methods; nothing else touches prom-client. Label values are the vocabularies of
+ * the modules that record them, which declare them up front (declareLabelValues) so every series exists from the
+ * first scrape.
  */
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
 
+  private readonly dbReaders = new Map<string, GaugeReader>();
   private readonly authSessionTotal = this.counter(METRIC.authSessionTotal, 'Authorization sessions created.');
-  private readonly dbReaders = new Map<string, () => Promise<number>>();
   private readonly authSessionExpiredTotal = this.counter(
     METRIC.authSessionExpiredTotal,
     'Authorization sessions that expired before the user finished.',
   );
   private readonly authSuccessTotal = this.counter(METRIC.authSuccessTotal, 'Authorizations completed.');
-  private readonly authFailureTotal = this.counter(METRIC.authFailureTotal, 'Authorizations that failed, by reason.', [
-    'reason',
-  ]);
+  private readonly counters: Record<LabelledCounter, Counter> = {
+    authFailureTotal: this.counter(METRIC.authFailureTotal, 'Authorizations that failed, by reason.', ['reason']),
+    tokenRefreshTotal: this.counter(METRIC.tokenRefreshTotal, 'Token refreshes, by result.', ['result']),
+    feishuRequestsTotal: this.counter(METRIC.feishuRequestsTotal, 'Requests to Feishu, by API and outcome.', [
+      'api',
+      'outcome',
+    ]),
+    callbackRequestsTotal: this.counter(METRIC.callbackRequestsTotal, 'OAuth callback requests, by outcome.', [
+      'outcome',
+    ]),
+  };
   private readonly authDurationSeconds = new Histogram({
     name: METRIC.authDurationSeconds,
     help: 'Time from the card being sent to the callback being done.',
     buckets: [5, 10, 20, 30, 60, 120, 300, 600],
     registers: [this.registry],
   });
-  private readonly tokenRefreshTotal = this.counter(METRIC.tokenRefreshTotal, 'Token refreshes, by result.', [
-    'result',
-  ]);
   private readonly tokenRefreshDurationSeconds = new Histogram({
     name: METRIC.tokenRefreshDurationSeconds,
     help: 'Duration of one token refresh against Feishu.',
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  private readonly feishuRequestsTotal = this.counter(
-    METRIC.feishuRequestsTotal,
-    'Requests to Feishu, by API and outcome.',
-    ['api', 'outcome'],
-  );
   private readonly feishuRequestDurationSeconds = new Histogram({
     name: METRIC.feishuRequestDurationSeconds,
     help: 'Duration of requests to Feishu, by API.',
@@ -64,14 +57,13 @@ export class MetricsService {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  private readonly wsConnected = this.gauge(METRIC.wsConnected, '1 while the WebSocket long connection is up.');
-  private readonly callbackRequestsTotal = this.counter(
-    METRIC.callbackRequestsTotal,
-    'OAuth callback requests, by outcome.',
-    ['outcome'],
-  );
+  private readonly wsConnected = new Gauge({
+    name: METRIC.wsConnected,
+    help: '1 while the WebSocket long connection is up.',
+    registers: [this.registry],
+  });
 
-  constructor() {
+  constructor(private readonly clock: Clock) {
     collectDefaultMetrics({ register: this.registry });
     // These gauges end in _total, which promtool rejects; nodejs_active_{handles,requests,resources} carry the same data.
     for (const name of [
@@ -84,12 +76,17 @@ export class MetricsService {
     this.dbGauge(METRIC.authSessionActive, 'Authorization sessions pending now.');
     this.dbGauge(METRIC.tokenActiveCount, 'Active user tokens.');
     this.dbGauge(METRIC.tokenRefreshOverdue, 'Active tokens past their expiry.');
-    for (const reason of AUTH_FAILURE_REASONS) this.authFailureTotal.labels(reason).inc(0);
-    for (const result of TOKEN_REFRESH_RESULTS) this.tokenRefreshTotal.labels(result).inc(0);
-    for (const outcome of CALLBACK_OUTCOMES) this.callbackRequestsTotal.labels(outcome).inc(0);
-    for (const api of FEISHU_APIS) {
-      for (const outcome of FEISHU_OUTCOMES) this.feishuRequestsTotal.labels(api, outcome).inc(0);
-    }
+  }
+
+  /** Creates the zero series of every combination of the given label values. */
+  declareLabelValues(metric: LabelledCounter, labels: Record<string, readonly string[]>): void {
+    const counter = this.counters[metric];
+    const combinations = Object.entries(labels).reduce<Array<Record<string, string>>>(
+      (partial, [label, values]) =>
+        partial.flatMap((combination) => values.map((value) => ({ ...combination, [label]: value }))),
+      [{}],
+    );
+    for (const combination of combinations) counter.inc(combination, 0);
   }
 
   authSessionCreated(): void {
@@ -102,34 +99,34 @@ export class MetricsService {
     this.authSuccessTotal.inc();
     this.authDurationSeconds.observe(durationSeconds);
   }
-  authFailed(reason: AuthFailureReason): void {
-    this.authFailureTotal.labels(reason).inc();
+  authFailed(reason: string, count = 1): void {
+    this.counters.authFailureTotal.inc({ reason }, count);
   }
-  tokenRefreshed(result: TokenRefreshResult, durationSeconds?: number): void {
-    this.tokenRefreshTotal.labels(result).inc();
+  tokenRefreshed(result: string, durationSeconds?: number): void {
+    this.counters.tokenRefreshTotal.inc({ result });
     if (durationSeconds !== undefined) this.tokenRefreshDurationSeconds.observe(durationSeconds);
   }
-  feishuRequest(api: FeishuApi, outcome: FeishuOutcome, durationSeconds: number): void {
-    this.feishuRequestsTotal.labels(api, outcome).inc();
+  feishuRequest(api: string, outcome: string, durationSeconds: number): void {
+    this.counters.feishuRequestsTotal.inc({ api, outcome });
     this.feishuRequestDurationSeconds.labels(api).observe(durationSeconds);
   }
   setWsConnected(connected: boolean): void {
     this.wsConnected.set(connected ? 1 : 0);
   }
-  callbackHandled(outcome: CallbackOutcome): void {
-    this.callbackRequestsTotal.labels(outcome).inc();
+  callbackHandled(outcome: string): void {
+    this.counters.callbackRequestsTotal.inc({ outcome });
   }
 
   /** Lets the owning module feed a database-backed gauge; the value is cached for 15 s between scrapes. */
-  readGaugeFrom(gauge: 'authSessionActive' | 'tokenActiveCount' | 'tokenRefreshOverdue', reader: GaugeReader): void {
-    let cachedAt = 0;
+  readGaugeFrom(gauge: DatabaseGauge, reader: GaugeReader): void {
+    let cachedAt = Number.NEGATIVE_INFINITY;
     let cached = 0;
     let inFlight: Promise<number> | undefined;
     this.dbReaders.set(METRIC[gauge], async () => {
-      if (Date.now() - cachedAt < DB_GAUGE_MAX_AGE_MS) return cached;
+      if (this.clock.now().getTime() - cachedAt < DB_GAUGE_MAX_AGE_MS) return cached;
       inFlight ??= reader().finally(() => (inFlight = undefined));
       cached = await inFlight;
-      cachedAt = Date.now();
+      cachedAt = this.clock.now().getTime();
       return cached;
     });
   }
@@ -154,8 +151,5 @@ export class MetricsService {
         if (value !== undefined) this.set(value);
       },
     });
-  }
-  private gauge(name: string, help: string): Gauge {
-    return new Gauge({ name, help, registers: [this.registry] });
   }
 }

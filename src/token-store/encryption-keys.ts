@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { AppError } from '../common/errors/app-error';
 import { AppConfig, EncryptionKey } from '../config/app-config';
-import { parseEncryptionKeys } from '../config/encryption-keys';
+import { KEY_BYTES, parseEncryptionKeys } from '../config/encryption-keys';
+import { EncryptionKeyFileInvalidError, EncryptionKeysRequiredError } from './token-store.errors';
 
 export interface KeyFileLogger {
   warn(message: string): void;
@@ -28,16 +28,16 @@ export function keyFilePath(pgliteDataDir: string): string {
 export function resolveEncryptionKeys(config: AppConfig, logger?: KeyFileLogger): EncryptionKey[] {
   if (config.encryptionKeys.length > 0) return config.encryptionKeys;
   if (config.database.url) {
-    throw new AppError(
-      'ENCRYPTION_KEYS_REQUIRED',
-      'TOKEN_ENCRYPTION_KEYS must be set when DATABASE_URL is set (format "kid:base64key,…", 32-byte keys).',
-    );
+    throw new EncryptionKeysRequiredError();
   }
   const file = keyFilePath(config.database.pgliteDataDir);
   const existing = readKeyFile(file, logger);
   if (existing) return [existing];
 
-  const generated: EncryptionKey = { kid: `local-${new Date().toISOString().slice(0, 10)}`, key: randomBytes(32) };
+  const generated: EncryptionKey = {
+    kid: `local-${new Date().toISOString().slice(0, 10)}`,
+    key: randomBytes(KEY_BYTES),
+  };
   if (!writeKeyFileExclusive(file, generated)) {
     // Another process created it between our read and write: use theirs.
     const raced = readKeyFile(file, logger);
@@ -56,9 +56,7 @@ function readKeyFile(file: string, logger?: KeyFileLogger): EncryptionKey | unde
     content = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AppError('ENCRYPTION_KEY_FILE_INVALID', `The token encryption key file ${file} cannot be read.`, {
-      cause: error,
-    });
+    throw new EncryptionKeyFileInvalidError(file, 'cannot be read', error);
   }
   if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
     logger?.warn(`The token encryption key file ${file} is readable by group or others; restrict it with chmod 600.`);
@@ -66,10 +64,7 @@ function readKeyFile(file: string, logger?: KeyFileLogger): EncryptionKey | unde
   const parsed = parseEncryptionKeys(content.trim());
   const [key, ...extra] = parsed.ok ? parsed.value : [];
   if (!key || extra.length > 0) {
-    throw new AppError(
-      'ENCRYPTION_KEY_FILE_INVALID',
-      `The token encryption key file ${file} is not one "kid:base64key" line with a 32-byte key.`,
-    );
+    throw new EncryptionKeyFileInvalidError(file, `is not one "kid:base64key" line with a ${KEY_BYTES}-byte key`);
   }
   return key;
 }

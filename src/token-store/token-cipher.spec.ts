@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
 import { AppError } from '../common/errors/app-error';
-import { TokenCipher, TokenDecryptionError, UnknownEncryptionKeyError } from './token-cipher';
+import { TokenCipher } from './token-cipher';
+import { TokenDecryptionError, UnknownEncryptionKeyError } from './token-store.errors';
 
 const key = (fill: number) => Buffer.alloc(32, fill);
 const AAD = 'cli_0123456789abcdef:ou_user1';
@@ -24,7 +25,6 @@ describe('TokenCipher', () => {
   it('round-trips and encrypts with the first key', () => {
     const { value, keyId } = cipher.encrypt('u-access-token-é中', AAD);
     expect(keyId).toBe('k2');
-    expect(cipher.currentKeyId).toBe('k2');
     expect(cipher.decrypt(value, keyId, AAD)).toBe('u-access-token-é中');
   });
 

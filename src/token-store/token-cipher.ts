@@ -1,38 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-import { AppError } from '../common/errors/app-error';
 import { EncryptionKey } from '../config/app-config';
-import { KEY_ID_PATTERN } from '../config/encryption-keys';
+import { KEY_BYTES, KEY_ID_PATTERN } from '../config/encryption-keys';
+import { InvalidEncryptionKeysError, TokenDecryptionError, UnknownEncryptionKeyError } from './token-store.errors';
 
 const ALGORITHM = 'aes-256-gcm';
-const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-
-export class UnknownEncryptionKeyError extends AppError {
-  constructor(readonly keyId: string) {
-    super(
-      'ENCRYPTION_KEY_UNKNOWN',
-      `A stored value was encrypted with key "${keyId}", which is not configured; add it back to TOKEN_ENCRYPTION_KEYS.`,
-    );
-  }
-}
-
-export class TokenDecryptionError extends AppError {
-  constructor(keyId: string, cause?: unknown) {
-    super(
-      'TOKEN_DECRYPTION_FAILED',
-      `A stored value could not be decrypted with key "${keyId}": it was altered, truncated or bound to another user.`,
-      { cause },
-    );
-  }
-}
-
-export class InvalidEncryptionKeysError extends AppError {
-  constructor(message: string) {
-    super('ENCRYPTION_KEYS_INVALID', message);
-  }
-}
 
 export interface EncryptedValue {
   /** iv(12) | tag(16) | ciphertext */
@@ -65,14 +39,6 @@ export class TokenCipher {
       this.keys.set(kid, Buffer.from(key));
     }
     this.current = first.kid;
-  }
-
-  get currentKeyId(): string {
-    return this.current;
-  }
-
-  hasKey(keyId: string): boolean {
-    return this.keys.has(keyId);
   }
 
   encrypt(plaintext: string, aad: string): EncryptedValue {

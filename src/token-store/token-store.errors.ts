@@ -14,3 +14,43 @@ export class ReauthorizationRequiredError extends AppError {
     );
   }
 }
+
+export class UnknownEncryptionKeyError extends AppError {
+  constructor(readonly keyId: string) {
+    super(
+      'ENCRYPTION_KEY_UNKNOWN',
+      `A stored value was encrypted with key "${keyId}", which is not configured; add it back to TOKEN_ENCRYPTION_KEYS.`,
+    );
+  }
+}
+
+export class TokenDecryptionError extends AppError {
+  constructor(keyId: string, cause?: unknown) {
+    super(
+      'TOKEN_DECRYPTION_FAILED',
+      `A stored value could not be decrypted with key "${keyId}": it was altered, truncated or bound to another user.`,
+      { cause },
+    );
+  }
+}
+
+export class InvalidEncryptionKeysError extends AppError {
+  constructor(message: string) {
+    super('ENCRYPTION_KEYS_INVALID', message);
+  }
+}
+
+export class EncryptionKeysRequiredError extends AppError {
+  constructor() {
+    super(
+      'ENCRYPTION_KEYS_REQUIRED',
+      'TOKEN_ENCRYPTION_KEYS must be set when DATABASE_URL is set (format "kid:base64key,…", 32-byte keys).',
+    );
+  }
+}
+
+export class EncryptionKeyFileInvalidError extends AppError {
+  constructor(file: string, problem: string, cause?: unknown) {
+    super('ENCRYPTION_KEY_FILE_INVALID', `The token encryption key file ${file} ${problem}.`, { cause });
+  }
+}

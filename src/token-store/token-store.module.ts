@@ -1,7 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
-import { Clock } from '../common/clock';
 import { redactor } from '../common/logging/redact';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { resolveEncryptionKeys } from './encryption-keys';
@@ -9,6 +8,7 @@ import { TokenCipher } from './token-cipher';
 import { TokenStoreService } from './token-store.service';
 import { UserToken } from './user-token.entity';
 import { UserTokenController } from './user-token.controller';
+import { UserTokenRepository } from './user-token.repository';
 
 function createCipher(config: AppConfig): TokenCipher {
   const keys = resolveEncryptionKeys(config, new Logger('EncryptionKeys'));
@@ -19,7 +19,11 @@ function createCipher(config: AppConfig): TokenCipher {
 
 @Module({
   imports: [TypeOrmModule.forFeature([UserToken])],
-  providers: [{ provide: TokenCipher, inject: [APP_CONFIG], useFactory: createCipher }, Clock, TokenStoreService],
+  providers: [
+    { provide: TokenCipher, inject: [APP_CONFIG], useFactory: createCipher },
+    UserTokenRepository,
+    TokenStoreService,
+  ],
   controllers: [UserTokenController],
   exports: [TokenCipher, TokenStoreService],
 })

@@ -1,9 +1,10 @@
-import { Controller, Delete, Get, Param, Post, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { AppError } from '../common/errors/app-error';
-import { ApiAuthGuard } from '../common/security/api-auth.guard';
-import { openIdSchema, parseInput } from '../common/validation';
+import { ApiAuthGuard } from '../http/api-auth.guard';
+import { openIdSchema, parseInput } from '../http/validation';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TokenStoreService } from './token-store.service';
 
 @ApiTags('user-tokens')
@@ -11,12 +12,18 @@ import { TokenStoreService } from './token-store.service';
 @UseGuards(ApiAuthGuard)
 @Controller('api/v1/users/:openId/token')
 export class UserTokenController {
-  constructor(private readonly tokens: TokenStoreService) {}
+  constructor(
+    private readonly tokens: TokenStoreService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'A valid user_access_token; 404 if never authorized, 409 if re-authorization is needed' })
   async get(@Param('openId') openId: string): Promise<{ accessToken: string; expiresAt: string; scopes: string[] }> {
-    const token = await this.tokens.getUserAccessToken(parseInput(openIdSchema, openId, 'openId'));
+    const token = await this.tokens.getUserAccessToken(
+      this.config.lark.appId,
+      parseInput(openIdSchema, openId, 'openId'),
+    );
     return { accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString(), scopes: token.scopes };
   }
 
@@ -30,6 +37,7 @@ export class UserTokenController {
   @Delete()
   @ApiOperation({ summary: "Logout: invalidate the user's token" })
   async invalidate(@Param('openId') openId: string): Promise<{ invalidated: boolean }> {
-    return { invalidated: await this.tokens.invalidate(parseInput(openIdSchema, openId, 'openId')) };
+    const appId = this.config.lark.appId;
+    return { invalidated: await this.tokens.invalidate(appId, parseInput(openIdSchema, openId, 'openId')) };
   }
 }

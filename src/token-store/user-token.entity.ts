@@ -22,7 +22,7 @@ export const USER_TOKEN_STATUSES = [
 export type UserTokenStatus = (typeof USER_TOKEN_STATUSES)[number];
 
 /**
- * A user's tokens, one row per (app_id, open_id) (DESIGN.md §4). The schema comes from the migrations; these
+ * A user's tokens, one row per (app_id, open_id) (docs/architecture.md, data model). The schema comes from the migrations; these
  * decorators must match them exactly (test/integration/migrations.integration-spec.ts checks the drift).
  *
  * Invariants enforced by CHECK constraints: an active row holds an access token; a row that is not active

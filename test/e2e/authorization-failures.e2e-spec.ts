@@ -1,42 +1,21 @@
 import { randomBytes } from 'node:crypto';
 
-import { SimMessageView, SimUser } from '../simulator';
 import { startHarness, Harness } from '../support/app-harness';
+import { FakeClock } from '../support/fake-clock';
 import {
   authFailureIncrease,
-  authorizeUrlOf,
   consent,
-  dmAndWaitForCard,
   headerTemplate,
   headerTitle,
   messageById,
   metricValue,
+  onlySession,
   openPage,
   scrapeMetrics,
+  startSession,
 } from '../support/flow';
 
-// Every failure row of DESIGN.md §5's result-page table, through /_sim, /callback, /api and /metrics only.
-
-interface StartedSession {
-  user: SimUser;
-  card: SimMessageView;
-  authorizeUrl: string;
-  state: string;
-}
-
-async function startSession(h: Harness, name: string): Promise<StartedSession> {
-  const user = await h.control.createUser(name);
-  const card = await dmAndWaitForCard(h.control, user.openId, 'login');
-  const authorizeUrl = authorizeUrlOf(card);
-  return { user, card, authorizeUrl, state: new URL(authorizeUrl).searchParams.get('state') as string };
-}
-
-async function onlySession(h: Harness, openId: string): Promise<{ id: string; status: string; reason: string | null }> {
-  const list = await h.api('GET', `/api/v1/auth-sessions?openId=${openId}`);
-  expect(list.status).toBe(200);
-  expect(list.body).toHaveLength(1);
-  return list.body[0];
-}
+// Every failure row of the result-page table (docs/architecture.md), through /_sim, /callback, /api and /metrics only.
 
 async function expectNoToken(h: Harness, openId: string): Promise<void> {
   const token = await h.api('GET', `/api/v1/users/${openId}/token`);
@@ -291,11 +270,12 @@ describe('authorization failures (Postgres)', () => {
   });
 });
 
-describe('authorization failures: an expired session (AUTH_SESSION_TTL_SECONDS=2)', () => {
+describe('authorization failures: an expired session (the service clock moved past its expiry)', () => {
   let h: Harness;
+  const clock = new FakeClock({ start: new Date(), autoAdvance: true });
 
   beforeAll(async () => {
-    h = await startHarness({ database: 'postgres', env: { AUTH_SESSION_TTL_SECONDS: '2' } });
+    h = await startHarness({ database: 'postgres', clock });
   }, 30_000);
   afterAll(async () => h?.close());
 
@@ -303,7 +283,7 @@ describe('authorization failures: an expired session (AUTH_SESSION_TTL_SECONDS=2
     const { user, card, authorizeUrl } = await startSession(h, 'Too Late');
     const session = await onlySession(h, user.openId);
     const { expiresAt } = (await h.api('GET', `/api/v1/auth-sessions/${session.id}`)).body;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(expiresAt) - Date.now()) + 300));
+    clock.set(new Date(Date.parse(expiresAt) + 1000));
     const location = await consent(h.control, user.openId, authorizeUrl);
     const before = await scrapeMetrics(h.baseUrl);
     const exchangesBefore = (await h.control.stats()).tokenRequests.authorization_code;

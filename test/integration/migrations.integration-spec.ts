@@ -10,13 +10,13 @@ import {
 
 import { DataSource } from 'typeorm';
 
+import { AuthSession } from '../../src/auth-session/auth-session.entity';
 import {
-  AUTH_SESSION_LOCALES,
   AUTH_SESSION_REASONS,
   AUTH_SESSION_STATUSES,
-  AuthSession,
   TERMINAL_AUTH_SESSION_STATUSES,
-} from '../../src/auth-session/auth-session.entity';
+} from '../../src/auth-session/auth-session.vocabulary';
+import { LOCALES } from '../../src/common/locale';
 import { MIGRATIONS_TABLE } from '../../src/database/data-source';
 import { runMigrations } from '../../src/database/run-migrations';
 import { USER_TOKEN_STATUSES, UserToken } from '../../src/token-store/user-token.entity';
@@ -158,14 +158,17 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
     expect(tables.map((table) => table.table_name)).toEqual(['auth_sessions', MIGRATIONS_TABLE, 'user_tokens']);
   });
 
-  it.each(Object.keys(EXPECTED_COLUMNS))('gives %s exactly the columns of DESIGN.md §4', async (table) => {
-    const columns = await query<{ line: string }>(
-      `SELECT column_name || ' ' || udt_name || ' ' || is_nullable AS line FROM information_schema.columns
+  it.each(Object.keys(EXPECTED_COLUMNS))(
+    'gives %s exactly the columns of the data model (docs/architecture.md)',
+    async (table) => {
+      const columns = await query<{ line: string }>(
+        `SELECT column_name || ' ' || udt_name || ' ' || is_nullable AS line FROM information_schema.columns
         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
-      [table],
-    );
-    expect(columns.map((column) => column.line)).toEqual(EXPECTED_COLUMNS[table]);
-  });
+        [table],
+      );
+      expect(columns.map((column) => column.line)).toEqual(EXPECTED_COLUMNS[table]);
+    },
+  );
 
   it('creates the unique, partial and sweep indexes', async () => {
     const indexes = await query<{ indexname: string; indexdef: string }>(
@@ -217,7 +220,7 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
     const vocabularies: Array<[string, readonly string[]]> = [
       ['ck_auth_sessions_status', AUTH_SESSION_STATUSES],
       ['ck_auth_sessions_reason', AUTH_SESSION_REASONS],
-      ['ck_auth_sessions_locale', AUTH_SESSION_LOCALES],
+      ['ck_auth_sessions_locale', LOCALES],
       ['ck_user_tokens_status', USER_TOKEN_STATUSES],
     ];
     for (const [name, values] of vocabularies) {

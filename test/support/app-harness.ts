@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { createApp } from '../../src/app.factory';
+import { Clock } from '../../src/common/clock';
 import { AppLogger } from '../../src/common/logging/app-logger';
 import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
@@ -35,6 +36,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Reuse a simulator / database / key from an earlier harness (restart tests). */
   reuse?: { sim: Simulator; env: Record<string, string> };
+  /** The service's time source (a FakeClock to move time instead of waiting). */
+  clock?: Clock;
 }
 
 /**
@@ -77,10 +80,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const config = loadConfig(env, { dotenvPath: false });
   const logs: string[] = [];
-  const app = await createApp(
-    config,
-    new AppLogger({ level: 'debug', format: 'json', write: (line) => logs.push(line) }),
-  );
+  const app = await createApp(config, {
+    logger: new AppLogger({ level: 'debug', format: 'json', write: (line) => logs.push(line) }),
+    clock: options.clock,
+  });
   await app.listen(config.server.port, config.server.host);
   const baseUrl = `http://127.0.0.1:${config.server.port}`;
   await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).status === 200, 15_000, 'the service to be ready');

@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/data-source';
 import { runMigrations } from '../../src/database/run-migrations';
+import { ENTITIES } from '../../src/entities';
 import { testDatabaseUrl } from './test-database';
 
 export interface TestSchema {
@@ -55,7 +56,7 @@ export async function createTestDataSource(
   if ('pgliteDir' in target) assertPgliteCanStart();
   const config =
     'schema' in target ? { ...testDatabaseConfig(target), url: testDatabaseUrl() } : testDatabaseConfig(target);
-  const extra = 'schema' in target ? { schema: target.schema } : {};
+  const extra = 'schema' in target ? { schema: target.schema, entities: ENTITIES } : { entities: ENTITIES };
   const dataSource = await new DataSource(buildDataSourceOptions(config, extra)).initialize();
   try {
     if (options.migrate !== false) await runMigrations(dataSource);

@@ -1,4 +1,5 @@
-import { SimControlClient, SimMessageView } from '../simulator';
+import { SimControlClient, SimMessageView, SimUser } from '../simulator';
+import type { Harness } from './app-harness';
 import { waitFor } from '../simulator/test-kit';
 
 /** The open_url of the card's Authorize button (the first button that opens a URL). */
@@ -130,4 +131,30 @@ export function authFailureIncrease(before: string, after: string): Record<strin
     if (count !== (start[reason] ?? 0)) increase[reason] = count - (start[reason] ?? 0);
   }
   return increase;
+}
+
+export interface StartedSession {
+  user: SimUser;
+  card: SimMessageView;
+  authorizeUrl: string;
+  state: string;
+}
+
+/** A new simulated user DMs `login` and gets a card. */
+export async function startSession(h: Harness, name: string): Promise<StartedSession> {
+  const user = await h.control.createUser(name);
+  const card = await dmAndWaitForCard(h.control, user.openId, 'login');
+  const authorizeUrl = authorizeUrlOf(card);
+  return { user, card, authorizeUrl, state: new URL(authorizeUrl).searchParams.get('state') as string };
+}
+
+/** The user's one session, over the REST API. */
+export async function onlySession(
+  h: Harness,
+  openId: string,
+): Promise<{ id: string; status: string; reason: string | null }> {
+  const list = await h.api('GET', `/api/v1/auth-sessions?openId=${openId}`);
+  expect(list.status).toBe(200);
+  expect(list.body).toHaveLength(1);
+  return list.body[0];
 }

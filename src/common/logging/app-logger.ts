@@ -1,7 +1,11 @@
 import { LoggerService } from '@nestjs/common';
 
-import { LogFormat, LogLevel } from '../../config/app-config';
 import { Redactor, redactor as sharedRedactor } from './redact';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const LEVEL_ORDER: Record<LogLevel, number> = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
 

@@ -74,7 +74,7 @@ const UP = [
       key_id IS NOT NULL OR (access_token_enc IS NULL AND refresh_token_enc IS NULL)),
     CONSTRAINT ck_user_tokens_refresh_attempts CHECK (refresh_attempts >= 0)
   )`,
-  // The refresh sweep (DESIGN.md §6): WHERE refresh_due_at <= now() AND status = 'active' ORDER BY refresh_due_at.
+  // The refresh sweep (docs/architecture.md): WHERE refresh_due_at <= now() AND status = 'active' ORDER BY refresh_due_at.
   `CREATE INDEX ix_user_tokens_refresh_due ON user_tokens (refresh_due_at) WHERE status = 'active'`,
 ];
 

@@ -1,7 +1,6 @@
 import {
   authorizedCard,
   Card,
-  CardLocale,
   cardResponse,
   cardTexts,
   declinedCard,
@@ -11,15 +10,19 @@ import {
   helpCard,
   loggedOutCard,
   pendingCard,
+  notAuthorizedCard,
+  reauthRequiredStatusCard,
+  revokedStatusCard,
   statusCard,
   supersededCard,
   toast,
 } from './auth-card.builder';
+import { Locale } from '../../common/locale';
 import { describeScope } from './scope-descriptions';
 import { enUs } from './texts.en_us';
 import { zhCn } from './texts.zh_cn';
 
-const LOCALES: CardLocale[] = ['zh_cn', 'en_us'];
+const LOCALES: Locale[] = ['zh_cn', 'en_us'];
 const SESSION_ID = '6f1c2b9e-3d4a-4b8e-9f00-1a2b3c4d5e6f';
 const AUTHORIZE_URL =
   'https://accounts.feishu.cn/open-apis/authen/v1/authorize?client_id=cli_0123456789abcdef&response_type=code' +
@@ -29,7 +32,7 @@ const AUTHORIZE_URL =
 const EXPIRES_AT = new Date('2025-01-02T07:04:00Z');
 const SCOPES = ['contact:user.base:readonly', 'offline_access'];
 
-function allCards(locale: CardLocale): Record<string, Card> {
+function allCards(locale: Locale): Record<string, Card> {
   return {
     pending: pendingCard({
       sessionId: SESSION_ID,
@@ -45,15 +48,10 @@ function allCards(locale: CardLocale): Record<string, Card> {
     failed: failedCard({ reason: 'code_exchange_failed', locale }),
     superseded: supersededCard({ locale }),
     loggedOut: loggedOutCard({ locale }),
-    statusNone: statusCard({ authorized: null, locale }),
-    statusActive: statusCard({
-      authorized: { name: 'Ada', scopes: SCOPES, validUntil: EXPIRES_AT, status: 'active' },
-      locale,
-    }),
-    statusReauth: statusCard({
-      authorized: { name: 'Ada', scopes: SCOPES, validUntil: null, status: 'reauth_required' },
-      locale,
-    }),
+    statusNone: notAuthorizedCard({ locale }),
+    statusActive: statusCard({ name: 'Ada', scopes: SCOPES, validUntil: EXPIRES_AT, locale }),
+    statusReauth: reauthRequiredStatusCard({ name: 'Ada', scopes: SCOPES, locale }),
+    statusRevoked: revokedStatusCard({ name: 'Ada', scopes: SCOPES, locale }),
     help: helpCard({ locale }),
   };
 }
@@ -66,7 +64,7 @@ const ALLOWED_KEYS: Record<string, string[]> = {
   button: ['tag', 'text', 'type', 'behaviors'],
 };
 
-/** Fails on any property outside the subset of card JSON 2.0 documented in feishu-api.md §3.4. */
+/** Fails on any property outside the subset of card JSON 2.0 documented in docs/feishu-api.md (card JSON 2.0). */
 function expectOnlyKnownProperties(card: Card): void {
   expect(Object.keys(card).sort()).toEqual(['body', 'config', 'header', 'schema']);
   expect(card.schema).toBe('2.0');
@@ -146,7 +144,7 @@ describe('auth cards', () => {
   });
 
   describe('pendingCard', () => {
-    const build = (locale: CardLocale) =>
+    const build = (locale: Locale) =>
       pendingCard({
         sessionId: SESSION_ID,
         appName: 'Demo',
@@ -247,16 +245,13 @@ describe('auth cards', () => {
 
   describe('statusCard', () => {
     it('says when nothing is authorized', () => {
-      const card = statusCard({ authorized: null, locale: 'en_us' });
+      const card = notAuthorizedCard({ locale: 'en_us' });
       expect(card.header.subtitle.content).toBe('Not authorized');
       expect(visibleText(card)).toContain('login');
     });
 
     it('shows an active grant in green with its validity', () => {
-      const card = statusCard({
-        authorized: { name: '张三', scopes: SCOPES, validUntil: EXPIRES_AT, status: 'active' },
-        locale: 'zh_cn',
-      });
+      const card = statusCard({ name: '张三', scopes: SCOPES, validUntil: EXPIRES_AT, locale: 'zh_cn' });
       expect(card.header.template).toBe('green');
       expect(card.header.subtitle.content).toBe('已授权');
       expect(visibleText(card)).toContain('授权账号：张三');
@@ -264,12 +259,15 @@ describe('auth cards', () => {
     });
 
     it('asks to authorize again when the grant is gone', () => {
-      const card = statusCard({
-        authorized: { name: 'Ada', scopes: SCOPES, validUntil: null, status: 'reauth_required' },
-        locale: 'en_us',
-      });
+      const card = reauthRequiredStatusCard({ name: 'Ada', scopes: SCOPES, locale: 'en_us' });
       expect(card.header.template).toBe('orange');
       expect(visibleText(card)).toContain(enUs.status.reauthRequired);
+    });
+
+    it('says a logged-out grant was revoked', () => {
+      const card = revokedStatusCard({ name: 'Ada', scopes: SCOPES, locale: 'en_us' });
+      expect(card.header.template).toBe('grey');
+      expect(visibleText(card)).toContain(enUs.status.invalidated);
     });
   });
 

@@ -1,10 +1,9 @@
+import { DEFAULT_LOCALE, Locale } from '../../common/locale';
 import { describeScope } from './scope-descriptions';
 import { enUs } from './texts.en_us';
 import { CardTexts, zhCn } from './texts.zh_cn';
 
 // Feishu card JSON 2.0 rejects unknown properties, so these types list only what the cards use.
-export type CardLocale = 'zh_cn' | 'en_us';
-export const DEFAULT_CARD_LOCALE: CardLocale = 'zh_cn';
 
 export interface PlainText {
   tag: 'plain_text';
@@ -51,14 +50,14 @@ export type ToastKind = 'info' | 'success' | 'error' | 'warning';
 export interface Toast {
   type: ToastKind;
   content: string;
+  /** Feishu shows the entry of the reader's client language, `content` otherwise. */
+  i18n?: Record<Locale, string>;
 }
-/** The body answering a card.action.trigger callback (feishu-api.md §4.2). */
+/** The body answering a card.action.trigger callback (docs/feishu-api.md, card callbacks). */
 export interface CardCallbackResponse {
   toast?: Toast;
   card: { type: 'raw'; data: Card };
 }
-
-export type TokenStatus = 'active' | 'reauth_required' | 'invalidated';
 
 export interface PendingCardInput {
   sessionId: string;
@@ -66,37 +65,36 @@ export interface PendingCardInput {
   authorizeUrl: string;
   scopes: readonly string[];
   expiresAt: Date;
-  locale?: CardLocale;
+  locale?: Locale;
 }
 export interface AuthorizedCardInput {
   name: string;
   scopes: readonly string[];
   validUntil?: Date | null;
-  locale?: CardLocale;
+  locale?: Locale;
 }
 export interface LocaleInput {
-  locale?: CardLocale;
+  locale?: Locale;
 }
 export interface FailedCardInput extends LocaleInput {
   reason: string;
 }
-export interface StatusCardInput extends LocaleInput {
-  authorized: { name: string; scopes: readonly string[]; validUntil: Date | null; status: TokenStatus } | null;
+/** What a status card shows about a stored grant. */
+export interface GrantSummary extends LocaleInput {
+  name: string;
+  scopes: readonly string[];
+}
+export interface ActiveGrantSummary extends GrantSummary {
+  validUntil: Date | null;
 }
 
-const TEXTS: Record<CardLocale, CardTexts> = { zh_cn: zhCn, en_us: enUs };
-const STATUS_TEMPLATES: Record<TokenStatus, HeaderTemplate> = {
-  active: 'green',
-  reauth_required: 'orange',
-  invalidated: 'grey',
-};
-
-export function cardTexts(locale: CardLocale = DEFAULT_CARD_LOCALE): CardTexts {
+const TEXTS: Record<Locale, CardTexts> = { zh_cn: zhCn, en_us: enUs };
+export function cardTexts(locale: Locale = DEFAULT_LOCALE): CardTexts {
   return TEXTS[locale];
 }
 
 export function pendingCard(input: PendingCardInput): Card {
-  const locale = input.locale ?? DEFAULT_CARD_LOCALE;
+  const locale = input.locale ?? DEFAULT_LOCALE;
   const t = cardTexts(locale);
   return card(t.pending.title(input.appName), t.pending.subtitle, 'blue', [
     markdown(t.pending.intro),
@@ -119,7 +117,7 @@ export function pendingCard(input: PendingCardInput): Card {
 }
 
 export function authorizedCard(input: AuthorizedCardInput): Card {
-  const locale = input.locale ?? DEFAULT_CARD_LOCALE;
+  const locale = input.locale ?? DEFAULT_LOCALE;
   const t = cardTexts(locale);
   return card(t.authorized.title, t.authorized.subtitle, 'green', [
     ...accountLine(input.name, t),
@@ -155,20 +153,42 @@ export function loggedOutCard({ locale }: LocaleInput = {}): Card {
   return card(t.title, t.subtitle, 'grey', [markdown(t.body)]);
 }
 
-export function statusCard({ authorized, locale = DEFAULT_CARD_LOCALE }: StatusCardInput): Card {
+/** `status` when nothing was ever authorized. */
+export function notAuthorizedCard({ locale }: LocaleInput = {}): Card {
   const t = cardTexts(locale);
-  if (!authorized) {
-    return card(t.status.title, t.status.notAuthorizedSubtitle, 'grey', [markdown(t.status.notAuthorized)]);
-  }
-  const footer: Record<TokenStatus, CardElement[]> = {
-    active: authorized.validUntil ? [markdown(t.status.validUntil(formatTime(authorized.validUntil, t)))] : [],
-    reauth_required: [markdown(t.status.reauthRequired)],
-    invalidated: [markdown(t.status.invalidated)],
-  };
-  return card(t.status.title, t.status.subtitles[authorized.status], STATUS_TEMPLATES[authorized.status], [
-    ...accountLine(authorized.name, t),
-    ...scopeList(t.grantedHeading, authorized.scopes, locale),
-    ...footer[authorized.status],
+  return card(t.status.title, t.status.notAuthorizedSubtitle, 'grey', [markdown(t.status.notAuthorized)]);
+}
+
+/** `status` while the grant is active. */
+export function statusCard(input: ActiveGrantSummary): Card {
+  const locale = input.locale ?? DEFAULT_LOCALE;
+  const t = cardTexts(locale);
+  return card(t.status.title, t.status.subtitles.active, 'green', [
+    ...accountLine(input.name, t),
+    ...scopeList(t.grantedHeading, input.scopes, locale),
+    ...(input.validUntil ? [markdown(t.status.validUntil(formatTime(input.validUntil, t)))] : []),
+  ]);
+}
+
+/** `status` after Feishu ended the grant (revoked, expired): the user has to authorize again. */
+export function reauthRequiredStatusCard(input: GrantSummary): Card {
+  const t = cardTexts(input.locale);
+  return endedStatusCard(input, t.status.subtitles.reauth_required, 'orange', t.status.reauthRequired);
+}
+
+/** `status` after a logout. */
+export function revokedStatusCard(input: GrantSummary): Card {
+  const t = cardTexts(input.locale);
+  return endedStatusCard(input, t.status.subtitles.invalidated, 'grey', t.status.invalidated);
+}
+
+function endedStatusCard(input: GrantSummary, subtitle: string, template: HeaderTemplate, why: string): Card {
+  const locale = input.locale ?? DEFAULT_LOCALE;
+  const t = cardTexts(locale);
+  return card(t.status.title, subtitle, template, [
+    ...accountLine(input.name, t),
+    ...scopeList(t.grantedHeading, input.scopes, locale),
+    markdown(why),
   ]);
 }
 
@@ -179,6 +199,11 @@ export function helpCard({ locale }: LocaleInput = {}): Card {
 
 export function toast(kind: ToastKind, content: string): Toast {
   return { type: kind, content };
+}
+
+/** "Something went wrong" in every language, for a failure that happened before we knew the reader's language. */
+export function failureToast(): Toast {
+  return { type: 'error', content: zhCn.toasts.failed, i18n: { zh_cn: zhCn.toasts.failed, en_us: enUs.toasts.failed } };
 }
 
 export function cardResponse(data: Card, withToast?: Toast): CardCallbackResponse {
@@ -225,7 +250,7 @@ function accountLine(name: string, t: CardTexts): CardElement[] {
   return name.trim() ? [text(t.account(name.trim()))] : [];
 }
 
-function scopeList(heading: string, scopes: readonly string[], locale: CardLocale): CardElement[] {
+function scopeList(heading: string, scopes: readonly string[], locale: Locale): CardElement[] {
   const unique = [...new Set(scopes)];
   if (unique.length === 0) return [];
   return [markdown(heading), text(unique.map((scope) => `• ${describeScope(scope, locale)}`).join('\n'))];

@@ -1,9 +1,7 @@
-export interface ScopeDescription {
-  zh_cn: string;
-  en_us: string;
-}
+import { Locale } from '../../common/locale';
+import { OFFLINE_ACCESS } from '../../common/scopes';
 
-export const OFFLINE_ACCESS = 'offline_access';
+export type ScopeDescription = Record<Locale, string>;
 
 const DESCRIPTIONS: Readonly<Record<string, ScopeDescription>> = {
   [OFFLINE_ACCESS]: {
@@ -39,6 +37,6 @@ const DESCRIPTIONS: Readonly<Record<string, ScopeDescription>> = {
 };
 
 /** The scope in words for the user; an unknown scope is shown as its code. */
-export function describeScope(scope: string, locale: keyof ScopeDescription): string {
+export function describeScope(scope: string, locale: Locale): string {
   return Object.hasOwn(DESCRIPTIONS, scope) ? (DESCRIPTIONS[scope] as ScopeDescription)[locale] : scope;
 }

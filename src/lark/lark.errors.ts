@@ -1,35 +1,55 @@
 import { AppError } from '../common/errors/app-error';
 
-/** Codes after which retrying the same request may succeed (feishu-api.md §1.2, §6). */
+/** The Feishu APIs we call: the `api` label of lark_service_feishu_requests_total. */
+export const FEISHU_APIS = [
+  'tenant_token',
+  'oauth_token',
+  'user_info',
+  'message_create',
+  'message_patch',
+  'ws_endpoint',
+] as const;
+export type FeishuApi = (typeof FEISHU_APIS)[number];
+
+/** How a call to Feishu failed: a code in the body, an HTTP failure, a rate limit, a timeout, no connection. */
+export const FEISHU_FAILURE_KINDS = ['api_error', 'http_error', 'rate_limited', 'timeout', 'network_error'] as const;
+export type FeishuFailureKind = (typeof FEISHU_FAILURE_KINDS)[number];
+
+/** The `outcome` label of lark_service_feishu_requests_total. */
+export const FEISHU_OUTCOMES = ['success', ...FEISHU_FAILURE_KINDS] as const;
+
+/** Codes after which retrying the same request may succeed (docs/feishu-api.md, error codes). */
 const RETRYABLE_CODES = new Set([20050, 20072, 99991400]);
 
 /** Token-endpoint codes that end the grant or the code for good: the user must authorize again. */
-export const GRANT_LOST_CODES = new Set([20003, 20004, 20026, 20037, 20064, 20065, 20066, 20073]);
+const GRANT_LOST_CODES = new Set([20003, 20004, 20026, 20037, 20064, 20065, 20066, 20073]);
 
-/** user_info codes for a user token that is unknown, revoked (99991668) or expired (99991677). */
-export const USER_TOKEN_INVALID_CODES = new Set([99991668, 99991677]);
-
-export type FeishuFailureKind = 'api_error' | 'http_error' | 'rate_limited' | 'timeout' | 'network_error';
+export interface FeishuFailureDetails {
+  httpStatus?: number;
+  feishuCode?: number;
+  feishuMessage?: string;
+  retryAfterSeconds?: number;
+  /** The request may have reached Feishu before it failed (a timeout after sending). */
+  mayHaveBeenProcessed?: boolean;
+  cause?: unknown;
+}
 
 /**
- * A failed call to Feishu. `retryable` separates "try again later" (5xx, 20050, 20072, 429, timeouts,
- * network) from final answers (bad code, revoked refresh token, …). The message never carries a
- * token, code or secret: only the API, HTTP status and Feishu's code and message.
+ * A failed call to Feishu. `retryable` separates "try again later" (5xx, 20050, 20072, 429, timeouts, network)
+ * from final answers (bad code, revoked refresh token, …). The message never carries a token, code or secret:
+ * only the API, HTTP status and Feishu's code and message.
  */
 export class FeishuApiError extends AppError {
+  readonly httpStatus: number | undefined;
+  readonly feishuCode: number | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly mayHaveBeenProcessed: boolean;
+
   constructor(
-    readonly api: string,
+    readonly api: FeishuApi,
     readonly kind: FeishuFailureKind,
     readonly retryable: boolean,
-    details: {
-      httpStatus?: number;
-      feishuCode?: number;
-      feishuMessage?: string;
-      retryAfterSeconds?: number;
-      /** The request may have reached Feishu before it failed (a timeout after sending). */
-      mayHaveBeenProcessed?: boolean;
-      cause?: unknown;
-    },
+    details: FeishuFailureDetails,
   ) {
     super(
       retryable ? 'FEISHU_TEMPORARY_FAILURE' : 'FEISHU_REQUEST_FAILED',
@@ -42,32 +62,10 @@ export class FeishuApiError extends AppError {
     this.mayHaveBeenProcessed = details.mayHaveBeenProcessed ?? false;
   }
 
-  readonly httpStatus: number | undefined;
-  readonly feishuCode: number | undefined;
-  readonly retryAfterSeconds: number | undefined;
-  readonly mayHaveBeenProcessed: boolean;
-
   /** The grant behind a refresh token or code is gone: ask the user again, never retry. */
   get grantLost(): boolean {
     return this.feishuCode !== undefined && GRANT_LOST_CODES.has(this.feishuCode);
   }
-}
-
-/** Worth retrying later: 5xx, 20050, 20072, rate limits, timeouts, network failures. */
-export class FeishuTransientError extends FeishuApiError {}
-
-/** Feishu's final answer (invalid code, revoked or used refresh token, bad credentials): retrying will not help. */
-export class FeishuRejectedError extends FeishuApiError {}
-
-export function feishuFailure(
-  api: string,
-  kind: FeishuFailureKind,
-  retryable: boolean,
-  details: ConstructorParameters<typeof FeishuApiError>[3],
-): FeishuApiError {
-  return retryable
-    ? new FeishuTransientError(api, kind, true, details)
-    : new FeishuRejectedError(api, kind, false, details);
 }
 
 function describe(api: string, kind: FeishuFailureKind, httpStatus?: number, code?: number, message?: string): string {
@@ -81,7 +79,7 @@ function describe(api: string, kind: FeishuFailureKind, httpStatus?: number, cod
 
 /** Turns an HTTP status plus a parsed Feishu body into an error, or undefined when the call succeeded. */
 export function feishuErrorFrom(
-  api: string,
+  api: FeishuApi,
   httpStatus: number,
   body: unknown,
   retryAfterHeader?: string | null,
@@ -92,11 +90,16 @@ export function feishuErrorFrom(
   const feishuMessage = stringField(record.error_description) ?? stringField(record.msg) ?? stringField(record.error);
   const retryAfterSeconds = retryAfterHeader ? Number(retryAfterHeader) || undefined : undefined;
   if (httpStatus === 429 || code === 99991400) {
-    return feishuFailure(api, 'rate_limited', true, { httpStatus, feishuCode: code, feishuMessage, retryAfterSeconds });
+    return new FeishuApiError(api, 'rate_limited', true, {
+      httpStatus,
+      feishuCode: code,
+      feishuMessage,
+      retryAfterSeconds,
+    });
   }
   const kind: FeishuFailureKind = code !== undefined && code !== 0 ? 'api_error' : 'http_error';
   const retryable = httpStatus >= 500 || (code !== undefined && RETRYABLE_CODES.has(code));
-  return feishuFailure(api, kind, retryable, { httpStatus, feishuCode: code, feishuMessage });
+  return new FeishuApiError(api, kind, retryable, { httpStatus, feishuCode: code, feishuMessage });
 }
 
 /** Feishu sends `code` as a number; some notes report the string "0", so accept both. */

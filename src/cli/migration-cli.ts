@@ -7,12 +7,13 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import { exitOnInvalidConfig, loadDatabaseConfig } from '../config/load-config';
-import { buildDataSourceOptions } from './data-source';
-import { migrationNames, migrationSource } from './migration-file';
-import { runMigrations } from './run-migrations';
+import { buildDataSourceOptions } from '../database/data-source';
+import { migrationNames, migrationSource } from '../database/migration-file';
+import { runMigrations } from '../database/run-migrations';
+import { ENTITIES } from '../entities';
 
 const USAGE = 'usage: migration-cli.ts run | generate <Name> [--check]';
-const MIGRATIONS_DIR = join(__dirname, 'migrations');
+const MIGRATIONS_DIR = join(__dirname, '..', 'database', 'migrations');
 
 /** `npm run migration:run` and `npm run migration:generate -- <Name>`; needs only DATABASE_URL or PGLITE_DATA_DIR. */
 async function main(args: string[]): Promise<number> {
@@ -23,7 +24,7 @@ async function main(args: string[]): Promise<number> {
   }
   Logger.overrideLogger(['log', 'warn', 'error', 'fatal']);
   const database = exitOnInvalidConfig(() => loadDatabaseConfig());
-  const dataSource = await new DataSource(buildDataSourceOptions(database)).initialize();
+  const dataSource = await new DataSource(buildDataSourceOptions(database, { entities: ENTITIES })).initialize();
   try {
     return command === 'run' ? await run(dataSource) : await generate(dataSource, rest);
   } finally {

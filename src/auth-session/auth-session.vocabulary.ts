@@ -1,0 +1,53 @@
+/**
+ * The words of the authorization-session domain. The database CHECK constraints, the metric label values and the
+ * result pages are all derived from these lists; nothing else spells them out (the frozen migrations excepted).
+ */
+/** The statuses a session ends in; the cleanup job may delete sessions in them. */
+export const TERMINAL_AUTH_SESSION_STATUSES = [
+  'completed',
+  'rejected',
+  'expired',
+  'failed',
+  'superseded',
+  'invalidated',
+] as const;
+export type TerminalAuthSessionStatus = (typeof TERMINAL_AUTH_SESSION_STATUSES)[number];
+
+export const AUTH_SESSION_STATUSES = [
+  'pending',
+  // Claimed by one callback while its code is exchanged; never long-lived.
+  'exchanging',
+  ...TERMINAL_AUTH_SESSION_STATUSES,
+] as const;
+export type AuthSessionStatus = (typeof AUTH_SESSION_STATUSES)[number];
+
+/** Why an authorization did not complete: the `reason` of lark_service_auth_failure_total. */
+export const AUTH_FAILURE_REASONS = [
+  'denied',
+  'expired',
+  'invalid_state',
+  'replayed',
+  'code_exchange_failed',
+  'identity_mismatch',
+  'card_send_failed',
+  'internal',
+] as const;
+export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
+
+/** A session's `reason`: a failure reason, or an ending that is not a failure. */
+export const AUTH_SESSION_REASONS = [...AUTH_FAILURE_REASONS, 'superseded', 'logout', 'admin'] as const;
+export type AuthSessionReason = (typeof AUTH_SESSION_REASONS)[number];
+
+/** What a GET /callback ended in; one result page each, and the `outcome` of lark_service_callback_requests_total. */
+export const CALLBACK_OUTCOMES = [
+  'success',
+  'denied',
+  'invalid_state',
+  'missing_code',
+  'expired',
+  'already_used',
+  'code_exchange_failed',
+  'identity_mismatch',
+  'internal',
+] as const;
+export type CallbackOutcome = (typeof CALLBACK_OUTCOMES)[number];

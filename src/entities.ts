@@ -1,0 +1,5 @@
+import { AuthSession } from './auth-session/auth-session.entity';
+import { UserToken } from './token-store/user-token.entity';
+
+/** Every entity, for the tools that need the whole model at once (the migration CLI and its drift check). */
+export const ENTITIES = [AuthSession, UserToken];
