@@ -155,6 +155,8 @@ describe('simulator: faults', () => {
     expect(Object.keys(after).sort()).toEqual(
       [
         'codeReuse',
+        'deviceAuthorizations',
+        'deviceSlowDowns',
         'messagesCreated',
         'messagesPatched',
         'refreshTokenReuse',
@@ -162,6 +164,7 @@ describe('simulator: faults', () => {
         'tokenRequestsPerSecondMax',
         'userInfoRequests',
         'wsEventsAcked',
+        'wsEventsRedelivered',
         'wsEventsSent',
       ].sort(),
     );
