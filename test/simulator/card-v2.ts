@@ -324,7 +324,8 @@ export function validateCard(card: Record<string, unknown>): void {
     return;
   }
   if (card.schema === undefined) return;
-  if (card.schema !== '2.0')
+  if (card.schema !== '2.0') {
     throw new CardError(200621, 'schema must be "2.0" (or absent for JSON 1.0)', show(card.schema));
+  }
   card2(card, 'card');
 }

@@ -327,12 +327,13 @@ export class SimState {
 
   /** Stats of one app, or the sum over every app (and requests that named none). */
   statsView(app?: SimApp): SimStats {
-    if (app)
+    if (app) {
       return {
         ...app.stats,
         tokenRequests: { ...app.stats.tokenRequests },
         tokenRequestsPerSecondMax: app.tokenPeak.peak,
       };
+    }
     const sum = emptyStats();
     for (const stats of [...[...this.apps.values()].map((a) => a.stats), this.otherStats]) {
       for (const key of Object.keys(sum) as Array<keyof SimStats>) {
