@@ -2,7 +2,7 @@ import { CHAT_CLIENT_JS } from './chat-client';
 import { escapeHtml } from './http-util';
 import type { Identity, SimState } from './state';
 
-// Feishu-like look: header colours follow the card `template` names of feishu-api.md §3.4.
+// Feishu-like look: header colours follow the card header `template` names (docs/feishu-api.md).
 const TEMPLATE_COLOURS: Record<string, [string, string]> = {
   blue: ['#3370ff', '#fff'],
   wathet: ['#59b7ff', '#fff'],
