@@ -155,6 +155,8 @@ describe('simulator: faults', () => {
     expect(Object.keys(after).sort()).toEqual(
       [
         'codeReuse',
+        'deviceAuthorizations',
+        'deviceSlowDowns',
         'messagesCreated',
         'messagesPatched',
         'refreshTokenReuse',
@@ -162,6 +164,7 @@ describe('simulator: faults', () => {
         'tokenRequestsPerSecondMax',
         'userInfoRequests',
         'wsEventsAcked',
+        'wsEventsRedelivered',
         'wsEventsSent',
       ].sort(),
     );
@@ -212,5 +215,66 @@ describe('simulator: expiry on the simulated clock', () => {
     expect(capped.status).toBe(400);
     expect(capped.body.code).toBe(20037);
     expect(capped.body.error_description).toContain('365 days');
+  });
+});
+
+describe('simulator: probabilistic faults, user status, token peak', () => {
+  let t: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    t = await setup();
+  });
+  afterAll(() => t.sim.close());
+  afterEach(() => t.control.clearFaults());
+
+  it('fails each call with the given probability (rate) until DELETE /_sim/faults', async () => {
+    const { access_token } = await t.exchange();
+    expect(await t.control.faultRate('user_info', 'http500', 0.5)).toEqual({
+      api: 'user_info',
+      kind: 'http500',
+      rate: 0.5,
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) statuses.push((await t.userInfo(access_token)).status);
+    // 60 calls at 50%: both outcomes occur (each all-or-nothing case has probability 2^-60)
+    expect(statuses.filter((s) => s === 500).length).toBeGreaterThan(5);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(5);
+    expect((await t.control.call('GET', '/_sim/faults')).body).toEqual([
+      { api: 'user_info', kind: 'http500', rate: 0.5 },
+    ]);
+    await t.control.clearFaults();
+    for (let i = 0; i < 10; i++) expect((await t.userInfo(access_token)).status).toBe(200);
+    expect((await t.control.call('POST', '/_sim/faults', { api: 'token', kind: 'http500', rate: 2 })).status).toBe(400);
+    expect(
+      (await t.control.call('POST', '/_sim/faults', { api: 'token', kind: 'http500', rate: 0.5, count: 2 })).status,
+    ).toBe(400);
+  });
+
+  it('user_info: code20050 fault is HTTP 500; resigned → 20021, frozen → 20022 (HTTP 200); unknown → 99991668', async () => {
+    const { access_token } = await t.exchange();
+    await t.control.fault('user_info', 'code20050', 1);
+    const faulted = await t.userInfo(access_token);
+    expect(faulted.status).toBe(500);
+    expect(faulted.body.code).toBe(20050);
+    await t.control.setUserStatus(t.user.openId, 'resigned');
+    expect(await t.userInfo(access_token)).toMatchObject({ status: 200, body: { code: 20021 } });
+    await t.control.setUserStatus(t.user.openId, 'frozen');
+    expect(await t.userInfo(access_token)).toMatchObject({ status: 200, body: { code: 20022 } });
+    await t.control.setUserStatus(t.user.openId, 'active');
+    expect(await t.userInfo(access_token)).toMatchObject({ status: 200, body: { code: 0 } });
+    expect((await t.control.call('POST', `/_sim/users/${t.user.openId}/status`, { status: 'gone' })).status).toBe(400);
+    expect(await t.userInfo('eyJhbGciOiJFUzI1NiJ9.e30.c2ln')).toMatchObject({ status: 401, body: { code: 99991668 } });
+  });
+
+  it('reports the busiest sliding one-second window of token requests (all apps and ?appId=)', async () => {
+    await t.control.call('POST', '/_sim/stats/reset');
+    const burst = (n: number) =>
+      Promise.all(Array.from({ length: n }, () => t.token({ grant_type: 'refresh_token', refresh_token: 'x' })));
+    await burst(7);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await burst(3);
+    const stats = await t.control.stats();
+    expect(stats.tokenRequestsPerSecondMax).toBe(7);
+    expect(stats.tokenRequests.refresh_token).toBe(10);
+    expect((await t.control.stats(APP_ID)).tokenRequestsPerSecondMax).toBe(7);
   });
 });

@@ -82,7 +82,7 @@ describe('simulator: messages through the real SDK Client', () => {
     expect(good.body.tenant_access_token).toMatch(/^t-/);
     const bad = await ask('wrong');
     expect(bad.status).toBe(400);
-    expect(bad.body.code).not.toBe(0);
+    expect(bad.body.code).toBe(10015);
     expect(bad.body.tenant_access_token).toBeUndefined();
   });
 
@@ -138,25 +138,25 @@ describe('simulator: messages through the real SDK Client', () => {
     return { ok: results.filter((r) => r.status === 'fulfilled').length, limited };
   }
 
-  it('limits patches of one message to 5 per second with 429, x-ogw-ratelimit-reset and 99991400', async () => {
+  it('limits patches of one message to 5 per second with HTTP 400, code 230020 and no reset header', async () => {
     const sent = await send(card('busy'));
     const messageId = sent.data?.message_id ?? '';
     const { ok, limited } = await burst(12, () => patch(messageId, card('p')));
     expect(ok).toBeGreaterThanOrEqual(5);
     expect(limited.length).toBeGreaterThanOrEqual(1);
     for (const throttled of limited) {
-      expect(throttled.status).toBe(429);
-      expect(throttled.data).toEqual({ code: 99991400, msg: 'request trigger frequency limit' });
-      expect(Number(throttled.headers['x-ogw-ratelimit-reset'])).toBeGreaterThanOrEqual(1);
+      expect(throttled.status).toBe(400);
+      expect(throttled.data.code).toBe(230020);
+      expect(throttled.headers['x-ogw-ratelimit-reset']).toBeUndefined();
     }
     expect((await control.messages(user.openId))[0]?.updates).toHaveLength(ok);
   });
 
-  it('limits messages to one user to 5 per second', async () => {
+  it('limits messages to one user to 5 per second (HTTP 400, 230020)', async () => {
     const { ok, limited } = await burst(12, () => send(card('hi')));
     expect(ok).toBeGreaterThanOrEqual(5);
     expect(limited.length).toBeGreaterThanOrEqual(1);
-    expect(limited.every((f) => f.status === 429 && f.data.code === 99991400)).toBe(true);
+    expect(limited.every((f) => f.status === 400 && f.data.code === 230020)).toBe(true);
   });
 
   it('rejects unknown users, missing tenant tokens and non-card patches', async () => {

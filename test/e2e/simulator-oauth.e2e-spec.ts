@@ -39,7 +39,7 @@ describe('simulator: OAuth token endpoints', () => {
   ) {
     const url = authorizeUrl(sim.url, {
       redirectUri: REDIRECT,
-      scope: extra.scope ?? 'offline_access user_profile',
+      scope: extra.scope ?? 'offline_access auth:user.id:read',
       state: extra.state ?? 'st',
       codeChallenge: extra.challenge,
       codeChallengeMethod: extra.method,
@@ -88,7 +88,7 @@ describe('simulator: OAuth token endpoints', () => {
       });
       expect(first.body.access_token).toMatch(/^eyJ/);
       expect(first.body.access_token.length).toBeGreaterThan(500);
-      expect(first.body.scope).toBe('offline_access user_profile');
+      expect(first.body.scope).toBe('offline_access auth:user.id:read');
       const second = await exchange(version, code);
       expect(second.status).toBe(400);
       expect(second.body).toMatchObject({ code: 20065, error: 'invalid_grant' });
@@ -112,13 +112,13 @@ describe('simulator: OAuth token endpoints', () => {
       expect((await refresh(version, rotated.body.refresh_token)).body.code).toBe(0);
     });
 
-    it('after a revoke, refresh answers 20064 and user_info 99991668', async () => {
+    it('after a revoke, refresh answers 20064 and user_info 20005 (HTTP 200)', async () => {
       const first = (await exchange(version, await codeFor())).body;
       await control.revoke(user.openId);
       expect((await refresh(version, first.refresh_token)).body.code).toBe(20064);
       const info = await userInfo(first.access_token);
-      expect(info.status).toBe(401);
-      expect(info.body.code).toBe(99991668);
+      expect(info.status).toBe(200);
+      expect(info.body.code).toBe(20005);
     });
 
     it('checks PKCE: S256, explicit plain and default plain pass; a wrong or missing verifier gives 20049', async () => {
@@ -149,7 +149,7 @@ describe('simulator: OAuth token endpoints', () => {
     });
 
     it('returns no refresh_token without offline_access', async () => {
-      const result = await exchange(version, await codeFor({ scope: 'user_profile' }));
+      const result = await exchange(version, await codeFor({ scope: 'auth:user.id:read' }));
       expect(result.body.code).toBe(0);
       expect(result.body.refresh_token).toBeUndefined();
       expect(result.body.refresh_token_expires_in).toBeUndefined();

@@ -155,12 +155,15 @@ describe('simulator: WebSocket long connection with the real SDK WSClient', () =
     expect((await control.wsStatus()).framesSent - framesBefore).toBeGreaterThanOrEqual(7);
   });
 
-  it('reports 504 when the handler does not ack in time', async () => {
-    await control.config({ ackTimeoutMs: 300 });
+  it('reports 504 when no delivery attempt is acked in time (the first push and 3 re-pushes)', async () => {
+    await control.config({ ackTimeoutMs: 150 });
+    const before = await control.stats();
     const reply = await control.userMessage(user.openId, 'slow');
     await control.config({ ackTimeoutMs: 3000 });
     expect(reply.status).toBe(504);
-    await new Promise((r) => setTimeout(r, 600));
+    expect((await control.stats()).wsEventsRedelivered).toBe(before.wsEventsRedelivered + 3);
+    // the four slow handler runs finish before the next test
+    await new Promise((r) => setTimeout(r, 1000));
   });
 
   it('reconnects after the server drops the connection', async () => {

@@ -1,9 +1,10 @@
 import type { OAuthStore } from './oauth-store';
 import { splitScopes } from './oauth-store';
-import type { SimApp, SimUser } from './state';
+import { isUserScope, SCOPE_PATTERN } from './scopes';
+import type { Identity, SimApp, SimState } from './state';
 
 export interface AuthorizeRequest {
-  clientId: string;
+  app: SimApp;
   redirectUri: string;
   scopes: string[];
   state?: string;
@@ -14,12 +15,26 @@ export interface AuthorizeRequest {
 export type AuthorizeValidation =
   { ok: true; request: AuthorizeRequest } | { ok: false; code: number; message: string };
 
-/** The query parameters of an authorize URL (feishu-api.md §1.1) as the consent page checks them. */
-export function validateAuthorize(app: SimApp, params: URLSearchParams): AuthorizeValidation {
+/**
+ * Scopes a user can be asked for in `app`: each must be enabled in the app's console configuration and be a user
+ * scope, else Feishu shows error 20027 (and never redirects). Returns the error, or undefined when all are fine.
+ */
+export function scopeProblem(app: SimApp, scopes: string[]): string | undefined {
+  const malformed = scopes.find((s) => !SCOPE_PATTERN.test(s));
+  if (malformed !== undefined) return `scope ${malformed} is not a valid scope name`;
+  if (scopes.length > 50) return 'at most 50 scopes can be requested at once';
+  const missing = scopes.filter((s) => !isUserScope(app.enabledScopes, s));
+  if (missing.length > 0) return `scope ${missing.join(' ')} is not enabled for app ${app.appId}`;
+  return undefined;
+}
+
+/** The query parameters of an authorize URL as the consent page checks them. */
+export function validateAuthorize(state: SimState, params: URLSearchParams): AuthorizeValidation {
   const fail = (code: number, message: string): AuthorizeValidation => ({ ok: false, code, message });
   const clientId = params.get('client_id') ?? params.get('app_id');
   if (!clientId) return fail(20001, 'client_id is missing');
-  if (clientId !== app.appId) return fail(20048, `unknown client_id ${clientId}: the app does not exist`);
+  const app = state.app(clientId);
+  if (!app) return fail(20048, `unknown client_id ${clientId}: the app does not exist`);
   if (params.get('response_type') !== 'code') return fail(20001, 'response_type must be "code"');
   const redirectUri = params.get('redirect_uri');
   if (!redirectUri) return fail(20001, 'redirect_uri is missing');
@@ -30,9 +45,8 @@ export function validateAuthorize(app: SimApp, params: URLSearchParams): Authori
     );
   }
   const scopes = splitScopes(params.get('scope') ?? '');
-  const badScope = scopes.find((s) => !/^[A-Za-z0-9_.:-]+$/.test(s));
-  if (badScope !== undefined) return fail(20027, `scope ${badScope} is not enabled for this app`);
-  if (scopes.length > 50) return fail(20027, 'at most 50 scopes can be requested at once');
+  const problem = scopeProblem(app, scopes);
+  if (problem !== undefined) return fail(20027, problem);
   const challenge = params.get('code_challenge') ?? undefined;
   const method = params.get('code_challenge_method') ?? undefined;
   if (method !== undefined && method !== 'S256' && method !== 'plain') {
@@ -41,7 +55,7 @@ export function validateAuthorize(app: SimApp, params: URLSearchParams): Authori
   return {
     ok: true,
     request: {
-      clientId,
+      app,
       redirectUri,
       scopes,
       state: params.get('state') ?? undefined,
@@ -52,11 +66,12 @@ export function validateAuthorize(app: SimApp, params: URLSearchParams): Authori
 }
 
 /** Where the browser goes after the user decides: `redirect_uri?code&state` or `?error=access_denied&state`. */
-export function decide(oauth: OAuthStore, request: AuthorizeRequest, user: SimUser, approve: boolean): string {
+export function decide(oauth: OAuthStore, request: AuthorizeRequest, identity: Identity, approve: boolean): string {
   const query: Array<[string, string]> = [];
   if (approve) {
     const code = oauth.issueCode({
-      openId: user.openId,
+      appId: request.app.appId,
+      openId: identity.openId,
       redirectUri: request.redirectUri,
       scopes: request.scopes,
       codeChallenge: request.codeChallenge,

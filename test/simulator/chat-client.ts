@@ -116,7 +116,8 @@ export const CHAT_CLIENT_JS = String.raw`
         '<div class="bubble me">' + lines(item.text) + '</div><div class="meta">' + time + note + '</div></div></div>';
     }
     var body;
-    if (item.msgType === 'interactive') body = renderCard(item.content);
+    if (item.recalled || item.deleted) body = '<div class="bubble bot gone">This message was ' + (item.recalled ? 'recalled' : 'deleted') + '</div>';
+    else if (item.msgType === 'interactive') body = renderCard(item.content);
     else if (item.msgType === 'text') body = '<div class="bubble bot">' + lines(item.content.text) + '</div>';
     else body = renderPost(item.content);
     var updated = item.updateCount ? ' · updated' + (item.updateCount > 1 ? ' ×' + item.updateCount : '') : '';

@@ -1,8 +1,8 @@
 import { CHAT_CLIENT_JS } from './chat-client';
 import { escapeHtml } from './http-util';
-import type { SimUser } from './state';
+import type { Identity, SimState } from './state';
 
-// Feishu-like look: header colours follow the card `template` names of feishu-api.md §3.4.
+// Feishu-like look: header colours follow the card header `template` names (docs/feishu-api.md).
 const TEMPLATE_COLOURS: Record<string, [string, string]> = {
   blue: ['#3370ff', '#fff'],
   wathet: ['#59b7ff', '#fff'],
@@ -64,20 +64,39 @@ form.send{display:flex;gap:8px;padding:12px 20px;border-top:1px solid #dee0e3}
 .users{max-width:520px;margin:48px auto;background:#fff;border-radius:12px;padding:24px}.users a{display:block;padding:8px 0}
 ${TEMPLATE_CSS}`;
 
-export function renderChatPage(appName: string, user: SimUser, users: SimUser[]): string {
-  const options = users
-    .map((u) => {
-      const selected = u.openId === user.openId ? ' selected' : '';
-      return `<option value="${escapeHtml(u.openId)}"${selected}>${escapeHtml(u.name)}</option>`;
+// Kept out of STYLE so page-wide style changes (fonts) and the bot selector do not touch the same lines.
+const BOTS_STYLE = `#sim-bots{display:flex;gap:6px;padding:6px 20px;border-bottom:1px solid #dee0e3;background:#fafbfc;font-size:12px;flex-wrap:wrap}
+#sim-bots a{padding:2px 10px;border-radius:10px;border:1px solid #dee0e3;color:#1f2329;text-decoration:none}
+#sim-bots a[aria-current=page]{background:#3370ff;border-color:#3370ff;color:#fff}
+.bubble.gone{color:#8f959e;font-style:italic}`;
+
+export function renderChatPage(state: SimState, identity: Identity): string {
+  const { app, person } = identity;
+  const appName = app.name;
+  const options = state.persons
+    .flatMap((p) => {
+      const other = state.identityIn(p, app.appId);
+      if (!other) return [];
+      const selected = p === person ? ' selected' : '';
+      return [`<option value="${escapeHtml(other.openId)}"${selected}>${escapeHtml(p.name)}</option>`];
+    })
+    .join('');
+  const bots = [...person.identities.values()]
+    .map((other) => {
+      const current = other === identity ? ' aria-current="page"' : '';
+      return `<a class="sim-bot" data-app-id="${escapeHtml(other.app.appId)}" href="/_sim/chat?openId=${encodeURIComponent(
+        other.openId,
+      )}"${current}>${escapeHtml(other.app.name)} · ${escapeHtml(other.app.appId)}</a>`;
     })
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(user.name)} · ${escapeHtml(appName)} (Feishu simulator)</title><style>${STYLE}</style></head>
-<body><div id="sim-chat" data-open-id="${escapeHtml(user.openId)}" data-app-name="${escapeHtml(appName)}">
+<title>${escapeHtml(person.name)} · ${escapeHtml(appName)} (Feishu simulator)</title><style>${STYLE}</style></head>
+<body><div id="sim-chat" data-open-id="${escapeHtml(identity.openId)}" data-app-id="${escapeHtml(app.appId)}" data-app-name="${escapeHtml(appName)}">
 <header class="top"><div class="avatar">${escapeHtml(appName.slice(0, 1).toUpperCase())}</div>
-<h1>${escapeHtml(appName)}<small>Direct message · you are ${escapeHtml(user.name)} (${escapeHtml(user.openId)})</small></h1>
+<h1>${escapeHtml(appName)}<small>Direct message · you are ${escapeHtml(person.name)} (${escapeHtml(identity.openId)})</small></h1>
 <span id="sim-status" class="status">connecting…</span>
 <select id="sim-user-switch" title="Switch user">${options}</select></header>
+<style>${BOTS_STYLE}</style><nav id="sim-bots" aria-label="Bots">${bots}</nav>
 <main id="sim-messages"></main>
 <form id="sim-send-form" class="send"><input id="sim-input" autocomplete="off" placeholder="Message ${escapeHtml(appName)}, e.g. login">
 <button id="sim-send" type="submit">Send</button></form>
@@ -85,11 +104,15 @@ export function renderChatPage(appName: string, user: SimUser, users: SimUser[])
 </div><script>${CHAT_CLIENT_JS}</script></body></html>`;
 }
 
-export function renderChatIndex(users: SimUser[]): string {
-  const links = users
-    .map(
-      (u) =>
-        `<a href="/_sim/chat?openId=${encodeURIComponent(u.openId)}">${escapeHtml(u.name)} · ${escapeHtml(u.openId)}</a>`,
+export function renderChatIndex(state: SimState): string {
+  const links = state.persons
+    .flatMap((person) =>
+      [...person.identities.values()].map(
+        (identity) =>
+          `<a href="/_sim/chat?openId=${encodeURIComponent(identity.openId)}">${escapeHtml(person.name)} · ${escapeHtml(
+            identity.app.name,
+          )} (${escapeHtml(identity.app.appId)}) · ${escapeHtml(identity.openId)}</a>`,
+      ),
     )
     .join('');
   const body = links || '<p>No simulated users yet. Create one with <code>POST /_sim/users {"name":"…"}</code>.</p>';

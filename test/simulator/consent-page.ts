@@ -1,6 +1,6 @@
 import type { AuthorizeRequest } from './authorize';
 import { escapeHtml } from './http-util';
-import type { SimApp, SimUser } from './state';
+import type { SimApp } from './state';
 
 const SCOPE_TEXT: Record<string, string> = {
   offline_access: 'Stay connected when you are not using the app (offline access)',
@@ -33,41 +33,88 @@ function layout(title: string, body: string): string {
 <body><main class="panel"><div class="brand"><span class="logo"></span>Feishu (simulator)</div>${body}</main></body></html>`;
 }
 
-export function renderConsentPage(
-  app: SimApp,
-  request: AuthorizeRequest,
-  authorizeQuery: string,
-  users: SimUser[],
-  preselectedOpenId: string | undefined,
-): string {
-  const scopes = request.scopes.length > 0 ? request.scopes : ['(no scope requested: basic identity only)'];
-  const scopeItems = scopes
-    .map((s) => `<li>${escapeHtml(SCOPE_TEXT[s] ?? s)}<code>${escapeHtml(s)}</code></li>`)
-    .join('');
-  const options = users
+/** One choice of the "Continue as" selector: a person, by their open_id in the app being authorized. */
+export interface UserChoice {
+  openId: string;
+  name: string;
+}
+
+function userPicker(choices: UserChoice[], preselectedOpenId: string | undefined): string {
+  const options = choices
     .map((u) => {
       const selected = u.openId === preselectedOpenId ? ' selected' : '';
       return `<option value="${escapeHtml(u.openId)}"${selected}>${escapeHtml(u.name)} (${escapeHtml(u.openId)})</option>`;
     })
     .join('');
-  const picker =
-    users.length > 0
-      ? `<label for="sim-user">Continue as</label><select id="sim-user" name="open_id">${options}</select>`
-      : `<p class="error">No simulated users exist. Create one with <code>POST /_sim/users {"name":"…"}</code>.</p>`;
-  const disabled = users.length > 0 ? '' : ' disabled';
+  return choices.length > 0
+    ? `<label for="sim-user">Continue as</label><select id="sim-user" name="open_id">${options}</select>`
+    : `<p class="error">No simulated users exist. Create one with <code>POST /_sim/users {"name":"…"}</code>.</p>`;
+}
+
+function scopeList(scopes: string[]): string {
+  const shown = scopes.length > 0 ? scopes : ['(no scope requested: basic identity only)'];
+  return shown.map((s) => `<li>${escapeHtml(SCOPE_TEXT[s] ?? s)}<code>${escapeHtml(s)}</code></li>`).join('');
+}
+
+export function renderConsentPage(
+  app: SimApp,
+  request: AuthorizeRequest,
+  authorizeQuery: string,
+  choices: UserChoice[],
+  preselectedOpenId: string | undefined,
+): string {
+  const disabled = choices.length > 0 ? '' : ' disabled';
   return layout(
     `Authorize ${app.name}`,
     `<h1>${escapeHtml(app.name)} wants to access your account</h1>
 <p class="muted">App ID <span id="sim-app-id">${escapeHtml(app.appId)}</span> is asking for:</p>
-<ul id="sim-scopes">${scopeItems}</ul>
+<ul id="sim-scopes">${scopeList(request.scopes)}</ul>
 <form method="post" action="/_sim/consent">
 <input type="hidden" name="authorize_query" value="${escapeHtml(authorizeQuery)}">
-${picker}
+${userPicker(choices, preselectedOpenId)}
 <div class="actions">
 <button type="submit" name="decision" value="deny" id="deny"${disabled}>Deny</button>
 <button type="submit" name="decision" value="approve" id="authorize" class="primary"${disabled}>Authorize</button>
 </div></form>
 <p class="note">After you decide, your browser is sent to ${escapeHtml(request.redirectUri)}</p>`,
+  );
+}
+
+/** The verification page of the device flow (`verification_uri_complete`): same look and selectors as consent. */
+export function renderDevicePage(
+  app: SimApp,
+  userCode: string,
+  scopes: string[],
+  choices: UserChoice[],
+  preselectedOpenId: string | undefined,
+): string {
+  const disabled = choices.length > 0 ? '' : ' disabled';
+  return layout(
+    `Authorize ${app.name} on a device`,
+    `<style>.user-code{font:600 32px/1.2 ui-monospace,Menlo,Consolas,monospace;letter-spacing:4px;text-align:center;
+padding:16px;margin:0 0 20px;border:1px dashed #3370ff;border-radius:8px;color:#3370ff}</style>
+<h1>${escapeHtml(app.name)} wants to access your account from a device</h1>
+<p class="muted">Check that this code matches the one shown on your device:</p>
+<p id="sim-user-code" class="user-code">${escapeHtml(userCode)}</p>
+<p class="muted">App ID <span id="sim-app-id">${escapeHtml(app.appId)}</span> is asking for:</p>
+<ul id="sim-scopes">${scopeList(scopes)}</ul>
+<form method="post" action="/_sim/device/decide">
+<input type="hidden" name="user_code" value="${escapeHtml(userCode)}">
+${userPicker(choices, preselectedOpenId)}
+<div class="actions">
+<button type="submit" name="decision" value="deny" id="deny"${disabled}>Deny</button>
+<button type="submit" name="decision" value="approve" id="authorize" class="primary"${disabled}>Authorize</button>
+</div></form>
+<p class="note">After you decide, return to your device: it finishes signing in by itself.</p>`,
+  );
+}
+
+export function renderDeviceDonePage(approved: boolean): string {
+  return layout(
+    approved ? 'Device authorized' : 'Device authorization denied',
+    `<div id="sim-device-result" data-decision="${approved ? 'approve' : 'deny'}"><h1>${
+      approved ? 'You are signed in on your device' : 'You denied the device'
+    }</h1><p class="muted">You can close this page and return to your device.</p></div>`,
   );
 }
 

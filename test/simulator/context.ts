@@ -1,6 +1,6 @@
 import type { Faults } from './faults';
 import type { OAuthStore } from './oauth-store';
-import type { RateLimiter, PeakRate } from './rate-limit';
+import type { RateLimiter } from './rate-limit';
 import type { SimState } from './state';
 import type { WsHub } from './ws-server';
 
@@ -11,6 +11,5 @@ export interface SimContext {
   oauth: OAuthStore;
   ws: WsHub;
   limiter: RateLimiter;
-  tokenPeak: PeakRate;
   log: (line: string) => void;
 }

@@ -1,14 +1,28 @@
 import type { FaultApi, FaultKind } from './faults';
-import type { MessageUpdate, SimConfig, SimStats, SimUser } from './state';
+import type { MessageUpdate, PersonStatus, SimConfig, SimStats, SimUserRecord } from './state';
 
 export interface SimMessageView {
   messageId: string;
+  appId: string;
   openId: string;
   chatId: string;
   msgType: string;
   content: Record<string, unknown>;
   createTime: string;
   updates: MessageUpdate[];
+  recalled: boolean;
+  deleted: boolean;
+}
+
+export type SimConfigView = SimConfig & { appId: string; enabledScopes: string[] };
+export type SimConfigChanges = Partial<SimConfig> & { enabledScopes?: string[]; appId?: string };
+
+export interface WsStatus {
+  connections: number;
+  framesSent: number;
+  pingsAnswered: number;
+  clients: Array<{ id: number; appId: string; silent: boolean }>;
+  apps: Record<string, { connections: number }>;
 }
 
 export interface SimReply<T = unknown> {
@@ -37,8 +51,25 @@ export class SimControlClient {
     return { status: res.status, body: parsed as T };
   }
 
-  createUser(name: string, openId?: string): Promise<SimUser> {
-    return this.ok<SimUser>('POST', '/_sim/users', { name, openId });
+  createUser(name: string, openId?: string): Promise<SimUserRecord> {
+    return this.ok<SimUserRecord>('POST', '/_sim/users', { name, openId });
+  }
+
+  setUserStatus(openId: string, status: PersonStatus): Promise<unknown> {
+    return this.ok('POST', `/_sim/users/${encodeURIComponent(openId)}/status`, { status });
+  }
+
+  /** The person blocks (or unblocks) the bot of the app the open_id belongs to. */
+  block(openId: string, blocked = true): Promise<unknown> {
+    return this.ok('POST', `/_sim/users/${encodeURIComponent(openId)}/${blocked ? 'block' : 'unblock'}`);
+  }
+
+  recall(messageId: string): Promise<SimMessageView> {
+    return this.ok('POST', `/_sim/messages/${encodeURIComponent(messageId)}/recall`);
+  }
+
+  deleteMessage(messageId: string): Promise<SimMessageView> {
+    return this.ok('POST', `/_sim/messages/${encodeURIComponent(messageId)}/delete`);
   }
 
   messages(openId?: string): Promise<SimMessageView[]> {
@@ -61,37 +92,70 @@ export class SimControlClient {
     return (await this.ok<{ location: string }>('GET', `/_sim/authorize-as?${query}`)).location;
   }
 
-  config(changes: Partial<SimConfig>): Promise<SimConfig> {
-    return this.ok<SimConfig>('POST', '/_sim/config', changes);
+  /** Approves or denies a device authorization through its verification URL. */
+  async authorizeDevice(
+    openId: string,
+    decision: 'approve' | 'deny',
+    verificationUrl: string,
+  ): Promise<{ userCode: string; decision: string }> {
+    const query = new URLSearchParams({ openId, decision, url: verificationUrl });
+    return this.ok('GET', `/_sim/authorize-as?${query}`);
   }
 
-  fault(api: FaultApi, kind: FaultKind, count = 1): Promise<unknown> {
-    return this.ok('POST', '/_sim/faults', { api, kind, count });
+  config(changes: SimConfigChanges): Promise<SimConfigView> {
+    return this.ok<SimConfigView>('POST', '/_sim/config', changes);
+  }
+
+  fault(api: FaultApi, kind: FaultKind, count = 1, appId?: string): Promise<unknown> {
+    return this.ok('POST', '/_sim/faults', { api, kind, count, appId });
+  }
+
+  /** Each call to `api` fails with probability `rate` until clearFaults(). */
+  faultRate(api: FaultApi, kind: FaultKind, rate: number, appId?: string): Promise<unknown> {
+    return this.ok('POST', '/_sim/faults', { api, kind, rate, appId });
+  }
+
+  /** ws_silent: the open connections (of one app, or all) stop answering and receive nothing. */
+  silenceWebSockets(appId?: string): Promise<{ silenced: number }> {
+    return this.ok('POST', '/_sim/faults', { api: 'ws', kind: 'ws_silent', appId });
+  }
+
+  clearFaults(): Promise<unknown> {
+    return this.ok('DELETE', '/_sim/faults');
+  }
+
+  revokeTenantTokens(appId?: string): Promise<{ revoked: string[] }> {
+    return this.ok('POST', '/_sim/tenant-tokens/revoke', { appId });
   }
 
   revoke(openId: string): Promise<unknown> {
     return this.ok('POST', '/_sim/revoke', { openId });
   }
 
-  stats(): Promise<SimStats> {
-    return this.ok<SimStats>('GET', '/_sim/stats');
+  stats(appId?: string): Promise<SimStats> {
+    return this.ok<SimStats>('GET', `/_sim/stats${appId ? `?appId=${encodeURIComponent(appId)}` : ''}`);
   }
 
   advanceClock(seconds: number): Promise<unknown> {
     return this.ok('POST', '/_sim/clock', { advanceSeconds: seconds });
   }
 
-  async dropWebSockets(): Promise<number> {
-    return (await this.ok<{ dropped: number }>('POST', '/_sim/ws/drop')).dropped;
+  async dropWebSockets(appId?: string): Promise<number> {
+    return (await this.ok<{ dropped: number }>('POST', '/_sim/ws/drop', appId ? { appId } : undefined)).dropped;
   }
 
-  wsStatus(): Promise<{ connections: number; framesSent: number; clients: Array<{ id: number }> }> {
+  wsStatus(): Promise<WsStatus> {
     return this.ok('GET', '/_sim/ws/status');
   }
 
-  async waitForWsConnections(count: number, timeoutMs = 10_000): Promise<void> {
+  /** Waits until `count` connections are open (of one app when appId is given). */
+  async waitForWsConnections(count: number, timeoutMs = 10_000, appId?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((await this.wsStatus()).connections !== count) {
+    const current = async (): Promise<number> => {
+      const status = await this.wsStatus();
+      return appId ? (status.apps[appId]?.connections ?? 0) : status.connections;
+    };
+    while ((await current()) !== count) {
       if (Date.now() > deadline) throw new Error(`expected ${count} WebSocket connection(s) within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

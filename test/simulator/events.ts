@@ -1,7 +1,7 @@
 import { hex, newEventId } from './ids';
 import type { SimApp, SimMessage, SimUser } from './state';
 
-// Schema 2.0 event envelopes as feishu-api.md §4.1 and §4.4 show them.
+// Schema 2.0 event envelopes of im.message.receive_v1 and card.action.trigger (docs/feishu-api.md).
 
 function header(app: SimApp, eventType: string, createTime: string): Record<string, unknown> {
   return {

@@ -36,3 +36,22 @@ export function newUserToken(kind: 'access' | 'refresh', appId: string): string 
 export function sha256Base64url(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
 }
+
+/**
+ * The open_id of a person in another app: derived from their first open_id, so a person created with a fixed
+ * open_id (the demo's) has the same open_ids in every app from one run to the next.
+ */
+export function derivedOpenId(baseOpenId: string, appId: string): string {
+  return `ou_${createHash('sha256').update(`${baseOpenId}|${appId}`).digest('hex').slice(0, 32)}`;
+}
+
+// Device flow (RFC 8628 §6.1): the user code avoids vowels and look-alikes, so it spells no words and reads aloud.
+const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
+
+export function newUserCode(): string {
+  const bytes = randomBytes(8);
+  const chars = [...bytes].map((b) => USER_CODE_ALPHABET[b % USER_CODE_ALPHABET.length] ?? 'B');
+  return `${chars.slice(0, 4).join('')}-${chars.slice(4).join('')}`;
+}
+
+export const newDeviceCode = (): string => base64url(randomBytes(48));

@@ -1,16 +1,17 @@
+import { CardError, parseCardContent, validateCard } from './card-v2';
 import type { SimContext } from './context';
 import { bearerToken, type JsonObject, type RouteContext, type Router, sendJson, str } from './http-util';
 import { newMessageId } from './ids';
 import { RATE_LIMIT_BODY, rateLimitHeaders } from './rate-limit';
-import type { SimMessage } from './state';
-import { isValidTenantToken } from './token-routes';
+import type { SimApp, SimMessage } from './state';
+import { tenantTokenApp } from './token-routes';
 
 const CARD_MAX_BYTES = 30 * 1024;
 const TEXT_MAX_BYTES = 150 * 1024;
 const UUID_WINDOW_MS = 60 * 60 * 1000;
 const RECEIVE_ID_TYPES = ['open_id', 'union_id', 'user_id', 'chat_id'];
 
-class ImError extends Error {
+export class ImError extends Error {
   constructor(
     readonly status: number,
     readonly code: number,
@@ -21,22 +22,40 @@ class ImError extends Error {
   }
 }
 
+/** Feishu's per-user and per-message limits ("频控策略"): HTTP 400, code 230020, no reset header. */
+const tooFast = (what: string): ImError =>
+  new ImError(400, 230020, `This operation triggers the frequency limit: ${what}. Please try again later.`);
+
+type ImHandler = (ctx: RouteContext, app: SimApp) => Promise<void>;
+
 export function registerImRoutes(router: Router, sim: SimContext): void {
   const byUuid = new Map<string, { messageId: string; at: number }>();
+  let uuidSweepAt = Date.now();
 
-  const guarded = (api: 'message_create' | 'message_patch', handler: (ctx: RouteContext) => Promise<void>) => {
+  /** Resolves the app from the tenant token, applies faults and the app-wide limit of the API. */
+  const guarded = (api: 'message_create' | 'message_patch', handler: ImHandler) => {
     return async (ctx: RouteContext): Promise<void> => {
-      const fault = sim.faults.take(api);
+      const app = tenantTokenApp(sim.state, bearerToken(ctx.req));
+      const fault = sim.faults.take(api, app?.appId);
       if (fault) return void sim.faults.apply(fault, ctx.res);
-      const { app } = sim.state;
-      if (!isValidTenantToken(bearerToken(ctx.req), app.appId, app.appSecret)) {
+      if (!app) {
         return sendJson(ctx.res, 400, {
           code: 99991663,
           msg: 'Invalid access token for authorization. Please make a request with a valid tenant_access_token.',
         });
       }
       try {
-        await handler(ctx);
+        const limit = sim.state.config.messageRatePerApp;
+        const decision = sim.limiter.take(`${api}:${app.appId}`, limit);
+        if (!decision.ok) {
+          throw new ImError(
+            429,
+            RATE_LIMIT_BODY.code,
+            RATE_LIMIT_BODY.msg,
+            rateLimitHeaders(decision.resetSeconds, limit),
+          );
+        }
+        await handler(ctx, app);
       } catch (error) {
         if (!(error instanceof ImError)) throw error;
         sendJson(ctx.res, error.status, { code: error.code, msg: error.message }, error.headers);
@@ -47,7 +66,7 @@ export function registerImRoutes(router: Router, sim: SimContext): void {
   router.add(
     'POST',
     '/open-apis/im/v1/messages',
-    guarded('message_create', async (ctx) => {
+    guarded('message_create', async (ctx, app) => {
       const { state } = sim;
       const body = await ctx.body();
       const idType = ctx.url.searchParams.get('receive_id_type') ?? '';
@@ -59,65 +78,71 @@ export function registerImRoutes(router: Router, sim: SimContext): void {
         );
       }
       const receiveId = str(body.receive_id) ?? '';
-      const user = state.findUser(idType, receiveId);
-      if (!user) {
+      const recipient = state.findRecipient(app, idType, receiveId);
+      if (recipient === 'cross_app') {
+        if (idType === 'chat_id') throw new ImError(400, 230002, 'Bot/User can NOT be out of the chat.');
+        throw new ImError(400, 99992361, `open_id cross app: ${receiveId} is an open_id of another app`);
+      }
+      if (!recipient) {
         if (idType === 'chat_id') throw new ImError(400, 230002, 'Bot/User can NOT be out of the chat.');
         throw new ImError(400, 230013, `Bot has NO availability to this user (${idType} ${receiveId} does not exist).`);
       }
       const uuid = str(body.uuid);
-      const previous = uuid ? byUuid.get(uuid) : undefined;
+      const uuidKey = uuid ? `${app.appId}:${uuid}` : undefined;
+      const previous = uuidKey ? byUuid.get(uuidKey) : undefined;
       const original =
         previous && Date.now() - previous.at < UUID_WINDOW_MS ? state.messages.get(previous.messageId) : undefined;
-      if (original) return sendJson(ctx.res, 200, { code: 0, msg: 'success', data: messageData(sim, original) });
+      if (original) return sendJson(ctx.res, 200, { code: 0, msg: 'success', data: messageData(app, original) });
 
-      const limit = state.config.messageRatePerUser;
-      const decision = sim.limiter.take(`create:${user.openId}`, limit);
-      if (!decision.ok) {
-        throw new ImError(
-          429,
-          RATE_LIMIT_BODY.code,
-          RATE_LIMIT_BODY.msg,
-          rateLimitHeaders(decision.resetSeconds, limit),
-        );
+      if (recipient.person.blockedApps.has(app.appId)) {
+        throw new ImError(400, 230053, 'The user has stopped the bot from sending messages to them.');
       }
+      const decision = sim.limiter.take(`create:${recipient.openId}`, state.config.messageRatePerUser);
+      if (!decision.ok) throw tooFast('more than messageRatePerUser messages per second to one user');
 
       const msgType = str(body.msg_type) ?? '';
-      const content = parseContent(msgType, body);
+      const content = parseContent(msgType, body, 'create');
       const message: SimMessage = {
         messageId: newMessageId(),
-        openId: user.openId,
-        chatId: state.chatIdOf(user.openId),
+        appId: app.appId,
+        openId: recipient.openId,
+        chatId: recipient.chatId,
         msgType,
         content,
         createdAt: state.now(),
         seq: state.nextSeq(),
         updates: [],
+        recalled: false,
+        deleted: false,
       };
-      state.messages.set(message.messageId, message);
-      if (uuid) byUuid.set(uuid, { messageId: message.messageId, at: Date.now() });
-      state.stats.messagesCreated += 1;
-      sim.log(`im: ${msgType} message ${message.messageId} to ${user.name}`);
-      sendJson(ctx.res, 200, { code: 0, msg: 'success', data: messageData(sim, message) });
+      state.addMessage(message);
+      if (uuidKey) {
+        if (Date.now() - uuidSweepAt > UUID_WINDOW_MS) {
+          uuidSweepAt = Date.now();
+          for (const [k, v] of byUuid) if (uuidSweepAt - v.at >= UUID_WINDOW_MS) byUuid.delete(k);
+        }
+        byUuid.set(uuidKey, { messageId: message.messageId, at: Date.now() });
+      }
+      app.stats.messagesCreated += 1;
+      sim.log(`im: ${app.appId} ${msgType} message ${message.messageId} to ${recipient.person.name}`);
+      sendJson(ctx.res, 200, { code: 0, msg: 'success', data: messageData(app, message) });
     }),
   );
 
   router.add(
     'PATCH',
     '/open-apis/im/v1/messages/:message_id',
-    guarded('message_patch', async (ctx) => {
+    guarded('message_patch', async (ctx, app) => {
       const { state } = sim;
       const message = state.messages.get(ctx.params.message_id ?? '');
       if (!message) throw new ImError(400, 230001, `invalid message_id: ${ctx.params.message_id} does not exist`);
-      const limit = state.config.patchRatePerMessage;
-      const decision = sim.limiter.take(`patch:${message.messageId}`, limit);
-      if (!decision.ok) {
-        throw new ImError(
-          429,
-          RATE_LIMIT_BODY.code,
-          RATE_LIMIT_BODY.msg,
-          rateLimitHeaders(decision.resetSeconds, limit),
-        );
+      if (message.appId !== app.appId) {
+        throw new ImError(400, 230001, `invalid message_id: ${message.messageId} was not sent by app ${app.appId}`);
       }
+      if (message.recalled) throw new ImError(400, 230011, 'The message was recalled.');
+      if (message.deleted) throw new ImError(400, 230110, 'The message was deleted.');
+      const decision = sim.limiter.take(`patch:${message.messageId}`, state.config.patchRatePerMessage);
+      if (!decision.ok) throw tooFast('more than patchRatePerMessage updates per second to one message');
       if (message.msgType !== 'interactive') {
         throw new ImError(
           400,
@@ -129,25 +154,17 @@ export function registerImRoutes(router: Router, sim: SimContext): void {
         throw new ImError(400, 230031, 'the message was sent more than 14 days ago and can no longer be updated');
       }
       const body = await ctx.body();
-      const card = parseContent('interactive', body);
-      if (!isShared(message.content) || !isShared(card)) {
-        throw new ImError(
-          400,
-          230099,
-          'card update failed: config.update_multi must be true in both the sent card and the new card (shared card)',
-        );
-      }
-      if (isSchema2(message.content) && !isSchema2(card)) {
-        throw new ImError(400, 230099, 'card update failed: a JSON 2.0 card cannot be turned into a JSON 1.0 card');
-      }
+      const card = parseContent('interactive', body, 'update');
+      const problem = updateProblem(message.content, card);
+      if (problem) throw new ImError(400, 230099, problem);
       state.applyUpdate(message, card, 'patch');
-      state.stats.messagesPatched += 1;
+      app.stats.messagesPatched += 1;
       sendJson(ctx.res, 200, { code: 0, msg: 'success', data: {} });
     }),
   );
 }
 
-function parseContent(msgType: string, body: JsonObject): JsonObject {
+function parseContent(msgType: string, body: JsonObject, verb: 'create' | 'update'): JsonObject {
   if (!['text', 'interactive', 'post'].includes(msgType)) {
     throw new ImError(501, 230001, `msg_type ${msgType || '(missing)'} is not supported by the Feishu simulator`);
   }
@@ -156,6 +173,16 @@ function parseContent(msgType: string, body: JsonObject): JsonObject {
   const max = msgType === 'text' ? TEXT_MAX_BYTES : CARD_MAX_BYTES;
   if (Buffer.byteLength(raw) > max) {
     throw new ImError(400, 230025, `The length of the message content reaches its limit (${max} bytes)`);
+  }
+  if (msgType === 'interactive') {
+    try {
+      const card = parseCardContent(raw);
+      validateCard(card);
+      return card;
+    } catch (error) {
+      if (!(error instanceof CardError)) throw error;
+      throw new ImError(400, 230099, error.feishuMessage(verb));
+    }
   }
   let parsed: unknown;
   try {
@@ -177,17 +204,32 @@ function isTemplate(card: unknown): boolean {
   return (card as JsonObject | undefined)?.type === 'template';
 }
 
+/**
+ * Shared card ("update_multi"): templates are; other cards must say `config.update_multi: true`. (Feishu's docs
+ * say JSON 2.0 cards default to true; the simulator insists on the explicit flag, as the service always sends it.)
+ */
 function isShared(card: unknown): boolean {
   if (isTemplate(card)) return true;
   const config = (card as JsonObject | undefined)?.config as JsonObject | undefined;
   return config?.update_multi === true;
 }
 
-function isSchema2(card: unknown): boolean {
+export function isSchema2(card: unknown): boolean {
   return (card as JsonObject | undefined)?.schema === '2.0';
 }
 
-function messageData(sim: SimContext, message: SimMessage): JsonObject {
+/** Why `next` cannot replace `current` (both already valid cards), or undefined. */
+export function updateProblem(current: unknown, next: unknown): string | undefined {
+  if (!isShared(current) || !isShared(next)) {
+    return 'card update failed: config.update_multi must be true in both the sent card and the new card (shared card)';
+  }
+  if (isSchema2(current) && !isSchema2(next)) {
+    return 'card update failed: a JSON 2.0 card cannot be turned into a JSON 1.0 card';
+  }
+  return undefined;
+}
+
+function messageData(app: SimApp, message: SimMessage): JsonObject {
   const created = String(message.createdAt);
   return {
     message_id: message.messageId,
@@ -199,7 +241,7 @@ function messageData(sim: SimContext, message: SimMessage): JsonObject {
     deleted: false,
     updated: false,
     chat_id: message.chatId,
-    sender: { id: sim.state.app.appId, id_type: 'app_id', sender_type: 'app', tenant_key: sim.state.app.tenantKey },
+    sender: { id: app.appId, id_type: 'app_id', sender_type: 'app', tenant_key: app.tenantKey },
     body: { content: JSON.stringify(message.content) },
     mentions: [],
     upper_message_id: '',

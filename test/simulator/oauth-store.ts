@@ -1,10 +1,10 @@
-import { newAuthorizationCode, newUserToken, sha256Base64url } from './ids';
+import { newAuthorizationCode, newDeviceCode, newUserCode, newUserToken, sha256Base64url } from './ids';
+import type { Identity, SimApp, SimState } from './state';
 
 // Token maps are keyed by a digest: the ~1 KB tokens themselves are not kept (benchmarks issue many).
 const key = (token: string): string => sha256Base64url(token);
-import type { SimState, SimUser } from './state';
 
-/** An OAuth error of feishu-api.md §1.2: the code decides the HTTP status and the `error` string. */
+/** An OAuth error of the v2/v3 token endpoint: the code decides the HTTP status and the `error` string. */
 export class OAuthError extends Error {
   constructor(
     readonly code: number,
@@ -23,7 +23,7 @@ export class OAuthError extends Error {
     if ([20001, 20063, 20070].includes(this.code)) return 'invalid_request';
     if ([20002, 20048].includes(this.code)) return 'invalid_client';
     if (this.code === 20036) return 'unsupported_grant_type';
-    if ([20067, 20068].includes(this.code)) return 'invalid_scope';
+    if ([20027, 20067, 20068].includes(this.code)) return 'invalid_scope';
     return 'invalid_grant';
   }
 
@@ -32,8 +32,23 @@ export class OAuthError extends Error {
   }
 }
 
+/** An RFC 8628 §3.5 answer to a device-code poll (HTTP 400, `{error, error_description}`). */
+export class DeviceGrantError extends Error {
+  constructor(
+    readonly error: 'authorization_pending' | 'slow_down' | 'access_denied' | 'expired_token' | 'invalid_grant',
+    description: string,
+  ) {
+    super(description);
+  }
+
+  toBody(): Record<string, unknown> {
+    return { error: this.error, error_description: this.message };
+  }
+}
+
 export interface AuthorizationCode {
   code: string;
+  appId: string;
   openId: string;
   redirectUri: string;
   scopes: string[];
@@ -45,6 +60,7 @@ export interface AuthorizationCode {
 
 interface Grant {
   id: number;
+  appId: string;
   openId: string;
   scopes: string[];
   grantedAt: number;
@@ -64,6 +80,24 @@ interface RefreshToken {
   used: boolean;
 }
 
+export type DeviceStatus = 'pending' | 'approved' | 'denied' | 'redeemed';
+
+export interface DeviceAuthorization {
+  deviceCode: string;
+  userCode: string;
+  appId: string;
+  scopes: string[];
+  /** Simulated clock, like authorization codes. */
+  expiresAt: number;
+  /** Seconds the client must wait between polls; grows by 5 with each slow_down. */
+  interval: number;
+  /** Real time (ms) of the previous poll: polling speed is measured on the wall clock. */
+  lastPollAt?: number;
+  status: DeviceStatus;
+  /** The identity (in this app) of the person who approved. */
+  openId?: string;
+}
+
 export interface TokenSet {
   code: 0;
   access_token: string;
@@ -75,6 +109,7 @@ export interface TokenSet {
 }
 
 export interface CodeExchange {
+  app: SimApp;
   code?: string;
   redirectUri?: string;
   codeVerifier?: string;
@@ -84,13 +119,19 @@ export interface CodeExchange {
 }
 
 export type AccessTokenLookup =
-  { ok: true; user: SimUser; scopes: string[] } | { ok: false; reason: 'invalid' | 'expired' };
+  | { ok: true; identity: Identity; scopes: string[] }
+  | { ok: false; reason: 'unknown' | 'revoked' | 'expired'; identity?: Identity };
+
+const SLOW_DOWN_STEP_SECONDS = 5;
 
 export class OAuthStore {
   private readonly codes = new Map<string, AuthorizationCode>();
   private readonly accessTokens = new Map<string, AccessToken>();
   private readonly refreshTokens = new Map<string, RefreshToken>();
-  private readonly grants: Grant[] = [];
+  private readonly grantsByOpenId = new Map<string, Grant[]>();
+  private readonly devices = new Map<string, DeviceAuthorization>();
+  private readonly devicesByUserCode = new Map<string, DeviceAuthorization>();
+  private lastGrantId = 0;
 
   constructor(private readonly state: SimState) {}
 
@@ -105,8 +146,11 @@ export class OAuthStore {
     if (!req.code) throw new OAuthError(20001, 'missing required parameter: code');
     const entry = this.codes.get(req.code);
     if (!entry) throw new OAuthError(20003, 'authorization code not found');
+    if (entry.appId !== req.app.appId) {
+      throw new OAuthError(20024, 'the authorization code does not belong to this client_id');
+    }
     if (entry.used) {
-      this.state.stats.codeReuse += 1;
+      req.app.stats.codeReuse += 1;
       throw new OAuthError(20065, 'authorization code has already been used');
     }
     if (this.state.now() >= entry.expiresAt) throw new OAuthError(20004, 'authorization code has expired');
@@ -116,22 +160,17 @@ export class OAuthStore {
     this.verifyPkce(entry, req);
     const scopes = narrowScopes(entry.scopes, req.scope);
     entry.used = true;
-    const grant: Grant = {
-      id: this.grants.length + 1,
-      openId: entry.openId,
-      scopes: entry.scopes,
-      grantedAt: this.state.now(),
-      revoked: false,
-    };
-    this.grants.push(grant);
-    return this.issueTokens(grant, scopes);
+    return this.issueTokens(this.newGrant(entry.appId, entry.openId, entry.scopes), scopes);
   }
 
-  refresh(refreshToken: string | undefined, scope: string | undefined): TokenSet {
+  refresh(app: SimApp, refreshToken: string | undefined, scope: string | undefined): TokenSet {
     if (!refreshToken) throw new OAuthError(20001, 'missing required parameter: refresh_token');
     const entry = this.refreshTokens.get(key(refreshToken));
     if (!entry) throw new OAuthError(20026, 'refresh token is invalid');
-    if (entry.used) this.state.stats.refreshTokenReuse += 1;
+    if (entry.grant.appId !== app.appId) {
+      throw new OAuthError(20024, 'the refresh token does not belong to this client_id');
+    }
+    if (entry.used) app.stats.refreshTokenReuse += 1;
     if (entry.grant.revoked) throw new OAuthError(20064, 'refresh token has been revoked');
     if (entry.used) throw new OAuthError(20073, 'refresh token has already been used');
     const now = this.state.now();
@@ -146,17 +185,18 @@ export class OAuthStore {
 
   lookupAccessToken(token: string | undefined): AccessTokenLookup {
     const entry = token ? this.accessTokens.get(key(token)) : undefined;
-    const user = entry ? this.state.users.get(entry.grant.openId) : undefined;
-    if (!entry || !user || entry.grant.revoked) return { ok: false, reason: 'invalid' };
-    if (this.state.now() >= entry.expiresAt) return { ok: false, reason: 'expired' };
-    return { ok: true, user, scopes: entry.scopes };
+    const identity = entry ? this.state.identity(entry.grant.openId) : undefined;
+    if (!entry || !identity) return { ok: false, reason: 'unknown' };
+    if (entry.grant.revoked) return { ok: false, reason: 'revoked', identity };
+    if (this.state.now() >= entry.expiresAt) return { ok: false, reason: 'expired', identity };
+    return { ok: true, identity, scopes: entry.scopes };
   }
 
-  /** The user revokes the app: every grant ends, its tokens stop working. */
+  /** The person revokes the app the open_id belongs to: every grant ends, its tokens stop working. */
   revoke(openId: string): number {
     let count = 0;
-    for (const grant of this.grants) {
-      if (grant.openId === openId && !grant.revoked) {
+    for (const grant of this.grantsByOpenId.get(openId) ?? []) {
+      if (!grant.revoked) {
         grant.revoked = true;
         count += 1;
       }
@@ -164,10 +204,90 @@ export class OAuthStore {
     return count;
   }
 
-  private issueTokens(grant: Grant, scopes: string[]): TokenSet {
-    const { config, app } = this.state;
+  // ---- Device Authorization Grant (RFC 8628) ----
+
+  startDeviceAuthorization(app: SimApp, scopes: string[]): DeviceAuthorization {
+    const { config } = this.state;
+    if (this.devices.size > 0 && this.devices.size % 1024 === 0) this.sweepDevices();
+    let userCode = newUserCode();
+    while (this.devicesByUserCode.has(userCode)) userCode = newUserCode();
+    const device: DeviceAuthorization = {
+      deviceCode: newDeviceCode(),
+      userCode,
+      appId: app.appId,
+      scopes,
+      expiresAt: this.state.now() + config.deviceCodeTtlSeconds * 1000,
+      interval: config.deviceIntervalSeconds,
+      status: 'pending',
+    };
+    this.devices.set(device.deviceCode, device);
+    this.devicesByUserCode.set(userCode, device);
+    return device;
+  }
+
+  /** A device authorization the verification page may still decide on (pending, not expired). */
+  findPendingByUserCode(userCode: string | undefined): DeviceAuthorization | undefined {
+    const device = userCode ? this.devicesByUserCode.get(normalizeUserCode(userCode)) : undefined;
+    if (!device || device.status !== 'pending' || this.state.now() >= device.expiresAt) return undefined;
+    return device;
+  }
+
+  decideDevice(device: DeviceAuthorization, identity: Identity, approve: boolean): void {
+    device.status = approve ? 'approved' : 'denied';
+    device.openId = identity.openId;
+  }
+
+  /** One poll of the token endpoint with a device code; throws DeviceGrantError until tokens can be issued. */
+  pollDevice(app: SimApp, deviceCode: string | undefined): TokenSet {
+    if (!deviceCode) throw new OAuthError(20001, 'missing required parameter: device_code');
+    const device = this.devices.get(deviceCode);
+    if (!device || device.appId !== app.appId) throw new DeviceGrantError('invalid_grant', 'device_code is invalid');
+    if (device.status === 'redeemed') {
+      throw new DeviceGrantError('invalid_grant', 'device_code has already been used');
+    }
+    const now = Date.now();
+    const previous = device.lastPollAt;
+    device.lastPollAt = now;
+    if (device.status === 'denied') throw new DeviceGrantError('access_denied', 'the user denied the authorization');
+    if (this.state.now() >= device.expiresAt) throw new DeviceGrantError('expired_token', 'device_code has expired');
+    if (device.status === 'pending') {
+      if (previous !== undefined && now - previous < device.interval * 1000) {
+        device.interval += SLOW_DOWN_STEP_SECONDS;
+        app.stats.deviceSlowDowns += 1;
+        throw new DeviceGrantError('slow_down', `polling too fast: wait at least ${device.interval} s between polls`);
+      }
+      throw new DeviceGrantError('authorization_pending', 'the user has not yet approved the authorization');
+    }
+    device.status = 'redeemed';
+    this.devicesByUserCode.delete(device.userCode);
+    return this.issueTokens(this.newGrant(app.appId, device.openId ?? '', device.scopes), device.scopes);
+  }
+
+  private sweepDevices(): void {
     const now = this.state.now();
-    const accessToken = newUserToken('access', app.appId);
+    for (const [code, device] of this.devices) {
+      if (now >= device.expiresAt + 3600_000) {
+        this.devices.delete(code);
+        if (this.devicesByUserCode.get(device.userCode) === device) this.devicesByUserCode.delete(device.userCode);
+      }
+    }
+  }
+
+  private newGrant(appId: string, openId: string, scopes: string[]): Grant {
+    const grant: Grant = { id: ++this.lastGrantId, appId, openId, scopes, grantedAt: this.state.now(), revoked: false };
+    let list = this.grantsByOpenId.get(openId);
+    if (!list) {
+      list = [];
+      this.grantsByOpenId.set(openId, list);
+    }
+    list.push(grant);
+    return grant;
+  }
+
+  private issueTokens(grant: Grant, scopes: string[]): TokenSet {
+    const { config } = this.state;
+    const now = this.state.now();
+    const accessToken = newUserToken('access', grant.appId);
     this.accessTokens.set(key(accessToken), { grant, scopes, expiresAt: now + config.accessTokenTtlSeconds * 1000 });
     const result: TokenSet = {
       code: 0,
@@ -178,7 +298,7 @@ export class OAuthStore {
     };
     if (scopes.includes('offline_access')) {
       const lifetime = Math.min(config.refreshTokenTtlSeconds, Math.floor((this.grantEnd(grant) - now) / 1000));
-      const refreshToken = newUserToken('refresh', app.appId);
+      const refreshToken = newUserToken('refresh', grant.appId);
       this.refreshTokens.set(key(refreshToken), { grant, scopes, expiresAt: now + lifetime * 1000, used: false });
       result.refresh_token = refreshToken;
       result.refresh_token_expires_in = lifetime;
@@ -209,6 +329,12 @@ export class OAuthStore {
 
 export function splitScopes(scope: string | undefined): string[] {
   return (scope ?? '').split(/\s+/).filter((s) => s.length > 0);
+}
+
+/** User codes are matched without the dash and case-insensitively, as people type them. */
+export function normalizeUserCode(code: string): string {
+  const bare = code.toUpperCase().replace(/[^A-Z]/g, '');
+  return bare.length === 8 ? `${bare.slice(0, 4)}-${bare.slice(4)}` : code;
 }
 
 function narrowScopes(granted: string[], requested: string | undefined): string[] {

@@ -28,13 +28,17 @@ export class RateLimiter {
   }
 }
 
-/** Highest number of arrivals seen within any one-second window. */
+/**
+ * Highest number of arrivals within any sliding one-second window. Each arrival closes the window that ends at
+ * it, and the busiest window always ends at an arrival, so the maximum over those windows is the maximum over all
+ * windows. Monotonic time: a wall-clock step cannot merge or split windows.
+ */
 export class PeakRate {
   private arrivals: number[] = [];
   private head = 0;
   peak = 0;
 
-  record(now = Date.now()): void {
+  record(now = performance.now()): void {
     this.arrivals.push(now);
     while (this.head < this.arrivals.length && now - (this.arrivals[this.head] ?? now) >= WINDOW_MS) this.head += 1;
     this.peak = Math.max(this.peak, this.arrivals.length - this.head);

@@ -17,25 +17,44 @@ import { registerImRoutes } from './im-routes';
 import { registerInteractionRoutes } from './interaction-routes';
 import { registerOAuthRoutes } from './oauth-routes';
 import { OAuthStore } from './oauth-store';
-import { PeakRate, RateLimiter } from './rate-limit';
-import { newApp, SimState, type SimUser } from './state';
+import { registerApplicationRoutes } from './application-routes';
+import { registerDeviceRoutes } from './device-routes';
+import { RateLimiter } from './rate-limit';
+import { DEFAULT_ENABLED_SCOPES } from './scopes';
+import { newApp, SimState, type SimUserRecord } from './state';
 import { registerTokenRoutes } from './token-routes';
 import { registerWsRoutes } from './ws-routes';
 import { WsHub } from './ws-server';
 
 export const DEFAULT_APP_ID = 'cli_0123456789abcdef';
 export const DEFAULT_APP_SECRET = 'sim-app-secret';
+export const DEFAULT_APP_NAME = 'lark-card-auth';
 export const DEFAULT_REDIRECT_URIS = ['http://localhost:8000/callback', 'http://127.0.0.1:8000/callback'];
+
+export interface SimulatorAppOptions {
+  appId: string;
+  appSecret: string;
+  /** Shown on the consent, verification and chat pages (default lark-card-auth). */
+  name?: string;
+  /** Scopes enabled in the app's console (default DEFAULT_ENABLED_SCOPES or the top-level `enabledScopes`). */
+  enabledScopes?: string[];
+  /** Registered redirect URLs (default the top-level `redirectUris` or DEFAULT_REDIRECT_URIS). */
+  redirectUris?: string[];
+}
 
 export interface SimulatorOptions {
   /** 0 = a free port (default). */
   port?: number;
   host?: string;
+  /** Several apps; the first is the default app. When absent, the single-app options below make one. */
+  apps?: SimulatorAppOptions[];
   appId?: string;
   appSecret?: string;
   /** Shown on the consent page and the chat page. */
   appName?: string;
   redirectUris?: string[];
+  /** Default enabled scopes of every app that does not list its own. */
+  enabledScopes?: string[];
   users?: Array<{ name: string; openId?: string }>;
   quiet?: boolean;
 }
@@ -44,21 +63,33 @@ export interface Simulator {
   /** http://HOST:PORT, no trailing slash. */
   url: string;
   port: number;
-  createUser(name: string, openId?: string): SimUser;
-  addRedirectUri(uri: string): void;
+  /** The app ids, the default (first) app first. */
+  apps: string[];
+  createUser(name: string, openId?: string): SimUserRecord;
+  /** The open_id in `appId` of the person any of whose open_ids is given (undefined if unknown). */
+  openIdIn(appId: string, openId: string): string | undefined;
+  /** Registers a redirect URL for one app, or for every app when appId is absent. */
+  addRedirectUri(uri: string, appId?: string): void;
   /** Closes HTTP and every WebSocket connection, ends held responses and pending acks. */
   close(): Promise<void>;
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
-  const app = newApp(
-    options.appId ?? DEFAULT_APP_ID,
-    options.appSecret ?? DEFAULT_APP_SECRET,
-    options.appName ?? 'lark-card-auth',
-    options.redirectUris ?? DEFAULT_REDIRECT_URIS,
-  );
-  const state = new SimState(app);
+  const defaults = {
+    scopes: options.enabledScopes ?? DEFAULT_ENABLED_SCOPES,
+    redirectUris: options.redirectUris ?? DEFAULT_REDIRECT_URIS,
+  };
+  const appOptions: SimulatorAppOptions[] = options.apps?.length
+    ? options.apps
+    : [
+        {
+          appId: options.appId ?? DEFAULT_APP_ID,
+          appSecret: options.appSecret ?? DEFAULT_APP_SECRET,
+          name: options.appName ?? DEFAULT_APP_NAME,
+        },
+      ];
+  const state = new SimState(appOptions.map((a) => newApp(a, defaults)));
   const log = options.quiet ? () => undefined : (line: string) => console.log(`[feishu-sim] ${line}`);
   const sim: SimContext = {
     state,
@@ -66,13 +97,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     oauth: new OAuthStore(state),
     ws: new WsHub(state, log),
     limiter: new RateLimiter(),
-    tokenPeak: new PeakRate(),
     log,
   };
   const router = new Router();
   registerTokenRoutes(router, sim);
   registerOAuthRoutes(router, sim);
+  registerDeviceRoutes(router, sim);
   registerImRoutes(router, sim);
+  registerApplicationRoutes(router, sim);
   registerWsRoutes(router, sim);
   registerControlRoutes(router, sim);
   registerInteractionRoutes(router, sim);
@@ -94,8 +126,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url: `http://${urlHost}:${port}`,
     port,
+    apps: [...state.apps.keys()],
     createUser: (name, openId) => state.createUser(name, openId),
-    addRedirectUri: (uri) => void app.redirectUris.add(uri),
+    openIdIn: (appId, openId) => {
+      const person = state.identity(openId)?.person;
+      return person ? state.identityIn(person, appId)?.openId : undefined;
+    },
+    addRedirectUri: (uri, appId) => {
+      const apps = appId === undefined ? [...state.apps.values()] : [state.app(appId)];
+      for (const app of apps) {
+        if (!app) throw new Error(`unknown app ${appId ?? ''}`);
+        app.redirectUris.add(uri);
+      }
+    },
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         sim.ws.close();
