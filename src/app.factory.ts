@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { Clock } from './common/clock';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { acceptEmptyJsonBodies } from './http/json-body';
 import { AppLogger } from './common/logging/app-logger';
 import { redactor } from './common/logging/redact';
 import { AppConfig } from './config/app-config';
@@ -23,10 +24,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config, options.clock),
     new FastifyAdapter({ trustProxy: true }),
-    { logger: appLogger, bufferLogs: false, abortOnError: false },
+    // Nest's body parser would replace the JSON parser set up below.
+    { logger: appLogger, bufferLogs: false, abortOnError: false, bodyParser: false },
   );
+  acceptEmptyJsonBodies(app);
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.enableShutdownHooks();
   const openApi = new DocumentBuilder()
     .setTitle('lark-card-auth')
     .setDescription('Authorization sessions and user access tokens for a Feishu/Lark bot.')

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 
 import { AuthSessionModule } from './auth-session/auth-session.module';
 import { CallbackModule } from './callback/callback.module';
@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LarkModule } from './lark/lark.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { SchedulingModule } from './scheduling/scheduling.module';
 
 @Module({})
 export class AppModule {
@@ -25,8 +26,8 @@ export class AppModule {
         HealthModule,
         AuthSessionModule,
         ...CallbackModule.forPath(new URL(config.oauth.redirectUri).pathname),
-        // Without the scheduler the @Cron jobs stay inert (JOBS_ENABLED=false on a replica).
-        ...(config.jobsEnabled ? [ScheduleModule.forRoot()] : []),
+        EventEmitterModule.forRoot(),
+        SchedulingModule,
       ],
     };
   }

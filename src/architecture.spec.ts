@@ -12,11 +12,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   metrics: ['common', 'config'],
   database: ['common', 'config'],
   http: ['common', 'config'],
+  scheduling: ['common', 'config', 'metrics'],
   lark: ['common', 'config', 'metrics'],
   messaging: ['common', 'config', 'metrics', 'lark'],
   health: ['common', 'config', 'metrics', 'database', 'lark'],
-  'token-store': ['common', 'config', 'metrics', 'database', 'http', 'lark'],
-  'auth-session': ['common', 'config', 'metrics', 'database', 'http', 'lark', 'messaging', 'token-store'],
+  'token-store': ['common', 'config', 'metrics', 'database', 'http', 'lark', 'scheduling'],
+  'auth-session': ['common', 'config', 'metrics', 'database', 'http', 'lark', 'messaging', 'scheduling', 'token-store'],
   callback: ['common', 'config', 'metrics', 'http', 'auth-session'],
 };
 const COMPOSITION_ROOT = 'app';

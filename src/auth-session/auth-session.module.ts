@@ -6,7 +6,6 @@ import { LarkModule } from '../lark/lark.module';
 import { MessagingModule } from '../messaging/messaging.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { TokenStoreModule } from '../token-store/token-store.module';
-import { TokenStoreService } from '../token-store/token-store.service';
 import { AuthSession } from './auth-session.entity';
 import { AuthSessionController } from './auth-session.controller';
 import { AuthSessionRepository } from './auth-session.repository';
@@ -16,7 +15,10 @@ import { AuthorizationCallbackService } from './authorization-callback.service';
 import { BotCommandsHandler } from './bot-commands.handler';
 import { CardActionsHandler } from './card-actions.handler';
 import { SessionCards } from './session-cards';
+import { MaintenanceController } from './maintenance.controller';
+import { SessionCleanupJob } from './session-cleanup.job';
 import { SessionExpiryJob } from './session-expiry.job';
+import { TokenEventsHandler } from './token-events.handler';
 
 @Module({
   imports: [TypeOrmModule.forFeature([AuthSession]), LarkModule, MessagingModule, TokenStoreModule],
@@ -28,20 +30,16 @@ import { SessionExpiryJob } from './session-expiry.job';
     BotCommandsHandler,
     CardActionsHandler,
     SessionExpiryJob,
+    SessionCleanupJob,
+    TokenEventsHandler,
   ],
-  controllers: [AuthSessionController],
+  controllers: [AuthSessionController, MaintenanceController],
   exports: [AuthSessionService, AuthorizationCallbackService],
 })
 export class AuthSessionModule {
-  constructor(
-    metrics: MetricsService,
-    sessions: AuthSessionRepository,
-    tokens: TokenStoreService,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
+  constructor(metrics: MetricsService, sessions: AuthSessionRepository, @Inject(APP_CONFIG) config: AppConfig) {
     metrics.declareLabelValues('authFailureTotal', { reason: AUTH_FAILURE_REASONS });
     metrics.declareLabelValues('callbackRequestsTotal', { outcome: CALLBACK_OUTCOMES });
     metrics.readGaugeFrom('authSessionActive', () => sessions.countPending(config.lark.appId));
-    metrics.readGaugeFrom('tokenActiveCount', () => tokens.countActive(config.lark.appId));
   }
 }

@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 
+import { rowsOf } from '../database/lease';
+import { sqlList } from '../database/sql-list';
 import { AuthSession } from './auth-session.entity';
-import { AuthSessionReason, AuthSessionStatus } from './auth-session.vocabulary';
+import { AuthSessionReason, AuthSessionStatus, TERMINAL_AUTH_SESSION_STATUSES } from './auth-session.vocabulary';
 
 type Row = Record<string, unknown>;
 
@@ -151,6 +153,18 @@ export class AuthSessionRepository {
     );
   }
 
+  /** Deletes up to `limit` finished sessions (of every app) last changed before `cutoff`; returns how many. */
+  async deleteFinishedBefore(cutoff: Date, limit: number): Promise<number> {
+    const result: unknown = await this.manager.query(
+      // The status list is written out so the planner can use the partial index ix_auth_sessions_cleanup.
+      `DELETE FROM auth_sessions WHERE id IN (SELECT id FROM auth_sessions
+         WHERE status IN (${sqlList(TERMINAL_AUTH_SESSION_STATUSES)}) AND updated_at < $1
+         LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id`,
+      [cutoff, limit],
+    );
+    return rowsOf(result).length;
+  }
+
   findCardPatchPending(appId: string, limit: number): Promise<AuthSession[]> {
     return this.sessions.find({
       where: { appId, cardPatchPending: true },
@@ -174,9 +188,7 @@ export class AuthSessionRepository {
       `UPDATE auth_sessions SET ${set}, updated_at = $1 WHERE ${where} RETURNING *`,
       params,
     );
-    // node-postgres returns [rows, count] for UPDATE … RETURNING through TypeORM; PGlite the rows.
-    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Row[];
-    return rows.map((row) => this.sessions.create(toEntityShape(row)));
+    return rowsOf<Row>(result).map((row) => this.sessions.create(toEntityShape(row)));
   }
 }
 

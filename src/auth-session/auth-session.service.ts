@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 
 import { Clock } from '../common/clock';
 import { describeError } from '../common/errors/describe-error';
@@ -7,6 +7,7 @@ import { withOfflineAccess } from '../common/scopes';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SentMessage } from '../lark/im-messages.client';
 import { CardMessenger } from '../messaging/card-messenger';
+import { ReauthorizationReason } from '../messaging/cards/auth-card.builder';
 import { MetricsService } from '../metrics/metrics.service';
 import { TokenCipher } from '../token-store/token-cipher';
 import { TokenStoreService } from '../token-store/token-store.service';
@@ -21,6 +22,8 @@ export interface AuthorizationRequest {
   openId: string;
   scopes?: string[];
   locale?: Locale;
+  /** Set when the service itself asks again because the user's grant ended; the card says why. */
+  reauthReason?: ReauthorizationReason;
 }
 
 const LONG_POLL_STEP_MS = 250;
@@ -30,8 +33,10 @@ const LONG_POLL_STEP_MS = 250;
  * read side. The callback's exchange lives in AuthorizationCallbackService.
  */
 @Injectable()
-export class AuthSessionService {
+export class AuthSessionService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuthSessionService.name);
+  /** Set on shutdown: long polls answer with what they have, so HTTP can drain. */
+  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -86,7 +91,7 @@ export class AuthSessionService {
       state,
       codeChallenge: pkce.challenge,
     });
-    const sent = await this.sendCard(session, authorizeUrl);
+    const sent = await this.sendCard(session, authorizeUrl, request.reauthReason);
     await this.saveCardLocation(session, sent);
     this.logger.log(`session ${session.id} started for ${openId} (card ${sent.messageId})`);
     return session;
@@ -106,13 +111,17 @@ export class AuthSessionService {
   async waitForSession(appId: string, id: string, waitSeconds: number): Promise<AuthSession> {
     const deadline = this.clock.now().getTime() + waitSeconds * 1000;
     let session = await this.getSession(appId, id);
-    while (session.status === 'pending' || session.status === 'exchanging') {
+    while ((session.status === 'pending' || session.status === 'exchanging') && !this.stopping) {
       const left = deadline - this.clock.now().getTime();
       if (left <= 0) break;
       await this.clock.sleep(Math.min(LONG_POLL_STEP_MS, left));
       session = await this.getSession(appId, id);
     }
     return session;
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
   }
 
   /** The user declined (card button): pending → rejected. Returns the session if it was pending. */
@@ -139,14 +148,31 @@ export class AuthSessionService {
     return ended;
   }
 
-  /** Logout: the token is invalidated and completed sessions end with it. */
-  async logout(appId: string, openId: string): Promise<boolean> {
-    const invalidated = await this.tokens.invalidate(appId, openId);
-    await this.sessions.invalidateCompleted(appId, openId, this.clock.now());
-    return invalidated;
+  /**
+   * The session side of a logout: completed sessions end (reason logout) and a still-pending card is superseded, so
+   * no card sent before the logout can authorize after it. Their cards are updated.
+   */
+  async endSessionsAfterLogout(appId: string, openId: string): Promise<void> {
+    const now = this.clock.now();
+    const ended = [
+      ...(await this.sessions.invalidateCompleted(appId, openId, now)),
+      ...(await this.sessions.supersedePending(appId, openId, now)),
+    ];
+    for (const session of ended) await this.cards.patch(session);
   }
 
-  private async sendCard(session: AuthSession, authorizeUrl: string): Promise<SentMessage> {
+  /** The language of the user's latest session, to speak to them the same way when the service writes first. */
+  async lastLocaleOf(appId: string, openId: string): Promise<Locale> {
+    const [latest] = await this.sessions.listByOpenId(appId, openId, 1);
+    return latest?.locale ?? DEFAULT_LOCALE;
+  }
+
+  private async sendCard(
+    session: AuthSession,
+    authorizeUrl: string,
+    reauthReason: ReauthorizationReason | undefined,
+  ): Promise<SentMessage> {
+    const grant = await this.tokens.describeGrant(session.appId, session.openId);
     try {
       return await this.messenger.sendAuthCard(session.openId, {
         sessionId: session.id,
@@ -154,6 +180,8 @@ export class AuthSessionService {
         scopes: session.scopes,
         expiresAt: session.expiresAt,
         locale: session.locale,
+        replaces: grant?.status === 'active' ? (grant.name ?? undefined) : undefined,
+        reauthReason,
       });
     } catch (error) {
       const now = this.clock.now();

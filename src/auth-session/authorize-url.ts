@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
+import { sha256Hex } from '../common/sha256';
+
 export interface StatePair {
   /** Goes into the authorize URL only; never stored or logged. */
   state: string;
@@ -26,7 +28,7 @@ export const PKCE_METHOD = 'S256';
 const RANDOM_BYTES = 32;
 
 export function hashState(state: string): string {
-  return createHash('sha256').update(state, 'utf8').digest('hex');
+  return sha256Hex(state);
 }
 
 export function createState(): StatePair {

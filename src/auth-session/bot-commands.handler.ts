@@ -9,6 +9,7 @@ import {
   helpCard,
   loggedOutCard,
   notAuthorizedCard,
+  nothingToLogOutCard,
   reauthRequiredStatusCard,
   revokedStatusCard,
   statusCard,
@@ -60,10 +61,14 @@ export class BotCommandsHandler implements OnModuleInit {
       case 'status':
         await this.messenger.sendCard(openId, grantStatusCard(await this.tokens.describeGrant(appId, openId), locale));
         return;
-      case 'logout':
-        await this.sessions.logout(appId, openId);
-        await this.messenger.sendCard(openId, loggedOutCard({ locale }));
+      case 'logout': {
+        const result = await this.tokens.logout(appId, openId);
+        await this.messenger.sendCard(
+          openId,
+          result === 'invalidated' ? loggedOutCard({ locale }) : nothingToLogOutCard({ locale }),
+        );
         return;
+      }
       case 'help':
         await this.messenger.sendCard(openId, helpCard({ locale }));
         return;
@@ -76,7 +81,11 @@ function grantStatusCard(grant: StoredGrant | undefined, locale: Locale): Card {
   const summary = { name: grant.name, scopes: grant.scopes, locale };
   switch (grant.status) {
     case 'active':
-      return statusCard({ ...summary, validUntil: grant.accessExpiresAt });
+      return statusCard({
+        ...summary,
+        accessExpiresAt: grant.accessExpiresAt,
+        refreshExpiresAt: grant.refreshExpiresAt,
+      });
     case 'reauth_required':
       return reauthRequiredStatusCard(summary);
     case 'invalidated':

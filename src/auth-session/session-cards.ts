@@ -39,7 +39,8 @@ export class SessionCards {
         return authorizedCard({
           name: grant?.name ?? session.openId,
           scopes: grant?.scopes ?? session.scopes,
-          validUntil: grant?.accessExpiresAt ?? null,
+          accessExpiresAt: grant?.accessExpiresAt ?? session.updatedAt,
+          refreshExpiresAt: grant?.refreshExpiresAt ?? null,
           locale,
         });
       }

@@ -1,22 +1,24 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { ScheduledJobs } from '../scheduling/scheduled-jobs';
 import { AuthSessionRepository } from './auth-session.repository';
 import { SessionCards } from './session-cards';
 
 const BATCH = 200;
+const EVERY_MINUTE_MS = 60_000;
 /** A callback holds a session in exchanging for one token call; far longer means its process died. */
 const STUCK_EXCHANGE_MS = 120_000;
 
 /** Every minute: overdue pending sessions expire (cards patched), stuck exchanges fail, failed card patches retry. */
 @Injectable()
-export class SessionExpiryJob {
+export class SessionExpiryJob implements OnApplicationBootstrap {
   private readonly logger = new Logger(SessionExpiryJob.name);
 
   constructor(
+    private readonly jobs: ScheduledJobs,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: AuthSessionRepository,
     private readonly cards: SessionCards,
@@ -24,7 +26,10 @@ export class SessionExpiryJob {
     private readonly clock: Clock,
   ) {}
 
-  @Cron(CronExpression.EVERY_MINUTE, { name: 'session-expiry' })
+  onApplicationBootstrap(): void {
+    this.jobs.every('session-expiry', EVERY_MINUTE_MS, () => this.run());
+  }
+
   async run(): Promise<void> {
     const appId = this.config.lark.appId;
     const now = this.clock.now();

@@ -14,6 +14,11 @@ export class Clock {
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
   }
+
+  /** Resolves once this clock reads `deadline` or later. */
+  sleepUntil(deadline: Date): Promise<void> {
+    return this.sleep(deadline.getTime() - this.now().getTime());
+  }
 }
 
 /** One Clock for the whole app; tests pass their own (a FakeClock) to move time. */

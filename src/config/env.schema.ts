@@ -75,6 +75,14 @@ export type RawEnv = Partial<Record<EnvName, string>>;
 export const databaseEnvSchema = envSchema.pick({ DATABASE_URL: true, PGLITE_DATA_DIR: true, MIGRATIONS_RUN: true });
 export type DatabaseEnv = z.output<typeof databaseEnvSchema>;
 
+/** The variables `npm run keys:rotate` needs: the database and the keys, not the Lark credentials. */
+export const keyRotationEnvSchema = envSchema.pick({
+  DATABASE_URL: true,
+  PGLITE_DATA_DIR: true,
+  MIGRATIONS_RUN: true,
+  TOKEN_ENCRYPTION_KEYS: true,
+});
+
 export interface ConfigProblem {
   name: string;
   problem: string;

@@ -6,7 +6,7 @@ import { parse } from 'dotenv';
 import { AppConfig } from './app-config';
 import { buildAppConfig, buildDatabaseConfig } from './build-app-config';
 import { ConfigValidationError } from './config.errors';
-import { databaseEnvSchema, envSchema, validateEnv } from './env.schema';
+import { databaseEnvSchema, envSchema, keyRotationEnvSchema, validateEnv } from './env.schema';
 
 export interface LoadConfigOptions {
   /**
@@ -32,6 +32,16 @@ export function loadDatabaseConfig(
   const result = validateEnv(databaseEnvSchema, withDotenv(env, options), () => []);
   if (!result.ok) throw new ConfigValidationError(result.problems);
   return buildDatabaseConfig(result.value);
+}
+
+/** The database and the encryption keys only (for `npm run keys:rotate`). */
+export function loadKeyRotationConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadConfigOptions = {},
+): Pick<AppConfig, 'database' | 'encryptionKeys'> {
+  const result = validateEnv(keyRotationEnvSchema, withDotenv(env, options));
+  if (!result.ok) throw new ConfigValidationError(result.problems);
+  return { database: buildDatabaseConfig(result.value), encryptionKeys: result.value.TOKEN_ENCRYPTION_KEYS ?? [] };
 }
 
 /** For entry points: an invalid configuration prints its one message (no stack trace) and exits with 1. */

@@ -30,15 +30,15 @@ describe('feishuErrorFrom', () => {
     expect(error?.retryAfterSeconds).toBe(7);
   });
 
-  it.each([20003, 20004, 20037, 20064, 20065, 20073])('code %s is final and means the grant is lost', (code) => {
+  it.each([20026, 20037, 20064, 20066, 20073])('code %s is final and means the grant is lost', (code) => {
     const error = feishuErrorFrom('oauth_token', 400, { code, error: 'invalid_grant' });
     expect(error?.retryable).toBe(false);
     expect(error?.retryable).toBe(false);
     expect(error?.grantLost).toBe(true);
   });
 
-  it('a wrong client secret is final but not a lost grant', () => {
-    const error = feishuErrorFrom('oauth_token', 400, { code: 20002 });
+  it.each([20002, 20074, 20003])('code %s is final but not a lost grant (configuration, or a spent code)', (code) => {
+    const error = feishuErrorFrom('oauth_token', 400, { code });
     expect(error?.retryable).toBe(false);
     expect(error?.grantLost).toBe(false);
   });

@@ -21,8 +21,16 @@ export const FEISHU_OUTCOMES = ['success', ...FEISHU_FAILURE_KINDS] as const;
 /** Codes after which retrying the same request may succeed (docs/feishu-api.md, error codes). */
 const RETRYABLE_CODES = new Set([20050, 20072, 99991400]);
 
-/** Token-endpoint codes that end the grant or the code for good: the user must authorize again. */
-const GRANT_LOST_CODES = new Set([20003, 20004, 20026, 20037, 20064, 20065, 20066, 20073]);
+/**
+ * Refresh answers after which the grant is gone and only a new authorization helps: refresh token invalid (20026),
+ * expired (20037, also the 365-day limit), revoked (20064), already used (20073), user gone or barred (20008,
+ * 20010, 20066). Configuration errors (bad secret, refresh disabled) are deliberately absent: they are the
+ * operator's to fix and must not cost every user their grant.
+ */
+const GRANT_LOST_CODES = new Set([20008, 20010, 20026, 20037, 20064, 20066, 20073]);
+
+/** user_info answers for a user token that is unknown or revoked (99991668, 20005) or expired (99991677). */
+const USER_TOKEN_INVALID_CODES = new Set([99991668, 99991677, 20005]);
 
 export interface FeishuFailureDetails {
   httpStatus?: number;
@@ -62,9 +70,14 @@ export class FeishuApiError extends AppError {
     this.mayHaveBeenProcessed = details.mayHaveBeenProcessed ?? false;
   }
 
-  /** The grant behind a refresh token or code is gone: ask the user again, never retry. */
+  /** The grant behind a refresh token is gone: ask the user again, never retry. */
   get grantLost(): boolean {
     return this.feishuCode !== undefined && GRANT_LOST_CODES.has(this.feishuCode);
+  }
+
+  /** Feishu does not accept the user access token any more (user_info). */
+  get userTokenInvalid(): boolean {
+    return this.feishuCode !== undefined && USER_TOKEN_INVALID_CODES.has(this.feishuCode);
   }
 }
 

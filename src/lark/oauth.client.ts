@@ -74,8 +74,10 @@ export class OAuthClient {
     const accessToken = optionalString(body.access_token);
     const expiresIn = Number(body.expires_in);
     if (!accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+      // Feishu answered success, so a presented refresh token is spent even though no usable token came back.
       throw new FeishuApiError('oauth_token', 'api_error', false, {
         feishuMessage: 'token response without access_token',
+        mayHaveBeenProcessed: true,
       });
     }
     const refreshExpiresIn = Number(body.refresh_token_expires_in ?? body.refresh_expires_in);
@@ -100,11 +102,12 @@ export class OAuthClient {
       // By name, not instanceof: fetch's DOMException may come from another realm (e.g. under jest).
       const name = (error as { name?: unknown } | null)?.name;
       const timedOut = name === 'TimeoutError' || name === 'AbortError';
+      const reason = networkReason(error);
       this.metrics.feishuRequest(api, timedOut ? 'timeout' : 'network_error', seconds());
       throw new FeishuApiError(api, timedOut ? 'timeout' : 'network_error', true, {
-        // A timeout means the request may already have been handled: a refresh token may be spent.
-        mayHaveBeenProcessed: timedOut,
-        feishuMessage: timedOut ? `no answer within ${this.config.lark.httpTimeoutMs} ms` : networkReason(error),
+        // Unless the connection was never made, Feishu may have handled the request: a refresh token may be spent.
+        mayHaveBeenProcessed: timedOut || !NOT_SENT.has(reason),
+        feishuMessage: timedOut ? `no answer within ${this.config.lark.httpTimeoutMs} ms` : reason,
       });
     }
     const body = parseJson(text);
@@ -122,6 +125,16 @@ function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/** Network failures that happen before a request can reach Feishu. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function networkReason(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;

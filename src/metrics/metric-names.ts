@@ -18,4 +18,7 @@ export const METRIC = {
   feishuRequestDurationSeconds: 'lark_service_feishu_request_duration_seconds',
   wsConnected: 'lark_service_ws_connected',
   callbackRequestsTotal: 'lark_service_callback_requests_total',
+  jobRunsTotal: 'lark_service_job_runs_total',
+  jobDurationSeconds: 'lark_service_job_duration_seconds',
+  jobLastSuccessTimestamp: 'lark_service_job_last_success_timestamp_seconds',
 } as const;

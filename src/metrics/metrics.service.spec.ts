@@ -40,34 +40,45 @@ describe('MetricsService', () => {
     expect(series).toHaveLength(4);
   });
 
-  it('reads database gauges through a reader and caches the value for 15 s', async () => {
-    const clock = new FakeClock();
-    const metrics = new MetricsService(clock);
+  it('serves database gauges from the last background read, never reading on a scrape', async () => {
+    const metrics = new MetricsService(new FakeClock());
     let reads = 0;
     metrics.readGaugeFrom('tokenActiveCount', async () => {
       reads += 1;
       return 40 + reads;
     });
-    await metrics.render();
-    clock.advance(14_000);
+    await metrics.refreshDatabaseGauges();
     expect((await metrics.render()).body).toContain('lark_service_token_active_count 41');
-    clock.advance(2_000);
+    expect((await metrics.render()).body).toContain('lark_service_token_active_count 41');
+    expect(reads).toBe(1);
+    await metrics.refreshDatabaseGauges();
     expect((await metrics.render()).body).toContain('lark_service_token_active_count 42');
-    expect(reads).toBe(2);
   });
 
   it('keeps the last value when a database read fails', async () => {
-    const clock = new FakeClock();
-    const metrics = new MetricsService(clock);
+    const metrics = new MetricsService(new FakeClock());
     let fail = false;
     metrics.readGaugeFrom('authSessionActive', async () => {
       if (fail) throw new Error('db down');
       return 3;
     });
-    await metrics.render();
+    await metrics.refreshDatabaseGauges();
     fail = true;
-    clock.advance(60_000);
+    await metrics.refreshDatabaseGauges();
+    expect((await metrics.render()).body).toContain('lark_service_auth_session_active 3');
+  });
+
+  it('records job runs with their result, duration and last success time', async () => {
+    const clock = new FakeClock();
+    const metrics = new MetricsService(clock);
+    metrics.jobRan('token-refresh', 'success', 0.2);
+    metrics.jobRan('token-refresh', 'failure', 0.1);
     const { body } = await metrics.render();
-    expect(body).toContain('lark_service_auth_session_active 3');
+    expect(body).toContain('lark_service_job_runs_total{job="token-refresh",result="success"} 1');
+    expect(body).toContain('lark_service_job_runs_total{job="token-refresh",result="failure"} 1');
+    expect(body).toContain('lark_service_job_duration_seconds_count{job="token-refresh"} 2');
+    expect(body).toContain(
+      `lark_service_job_last_success_timestamp_seconds{job="token-refresh"} ${clock.now().getTime() / 1000}`,
+    );
   });
 });

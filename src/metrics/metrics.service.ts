@@ -1,14 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import { Clock } from '../common/clock';
 import { METRIC } from './metric-names';
 
-/** A gauge whose value comes from the database; read at most every `maxAgeMs` so a scrape never scans tables. */
+/** A gauge whose value comes from the database, read in the background so a scrape never waits on it. */
 export type GaugeReader = () => Promise<number>;
 export type DatabaseGauge = 'authSessionActive' | 'tokenActiveCount' | 'tokenRefreshOverdue';
-type LabelledCounter = 'authFailureTotal' | 'tokenRefreshTotal' | 'feishuRequestsTotal' | 'callbackRequestsTotal';
-const DB_GAUGE_MAX_AGE_MS = 15_000;
+type LabelledCounter =
+  'authFailureTotal' | 'tokenRefreshTotal' | 'feishuRequestsTotal' | 'callbackRequestsTotal' | 'jobRunsTotal';
+const DB_GAUGE_REFRESH_MS = 15_000;
 
 /**
  * Owns this app's prom-client Registry (not the global one, so several apps in one test process don't
@@ -17,10 +18,11 @@ const DB_GAUGE_MAX_AGE_MS = 15_000;
  * first scrape.
  */
 @Injectable()
-export class MetricsService {
+export class MetricsService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly registry = new Registry();
 
-  private readonly dbReaders = new Map<string, GaugeReader>();
+  private readonly dbGauges = new Map<string, { reader: GaugeReader; gauge: Gauge }>();
+  private gaugeTimer: NodeJS.Timeout | undefined;
   private readonly authSessionTotal = this.counter(METRIC.authSessionTotal, 'Authorization sessions created.');
   private readonly authSessionExpiredTotal = this.counter(
     METRIC.authSessionExpiredTotal,
@@ -37,6 +39,7 @@ export class MetricsService {
     callbackRequestsTotal: this.counter(METRIC.callbackRequestsTotal, 'OAuth callback requests, by outcome.', [
       'outcome',
     ]),
+    jobRunsTotal: this.counter(METRIC.jobRunsTotal, 'Runs of background jobs, by job and result.', ['job', 'result']),
   };
   private readonly authDurationSeconds = new Histogram({
     name: METRIC.authDurationSeconds,
@@ -55,6 +58,19 @@ export class MetricsService {
     help: 'Duration of requests to Feishu, by API.',
     labelNames: ['api'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly jobDurationSeconds = new Histogram({
+    name: METRIC.jobDurationSeconds,
+    help: 'Duration of background job runs, by job.',
+    labelNames: ['job'],
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  private readonly jobLastSuccess = new Gauge({
+    name: METRIC.jobLastSuccessTimestamp,
+    help: 'When each background job last finished without error (Unix time, seconds).',
+    labelNames: ['job'],
     registers: [this.registry],
   });
   private readonly wsConnected = new Gauge({
@@ -116,19 +132,36 @@ export class MetricsService {
   callbackHandled(outcome: string): void {
     this.counters.callbackRequestsTotal.inc({ outcome });
   }
+  jobRan(job: string, result: 'success' | 'failure', durationSeconds: number): void {
+    this.counters.jobRunsTotal.inc({ job, result });
+    this.jobDurationSeconds.labels(job).observe(durationSeconds);
+    if (result === 'success') this.jobLastSuccess.labels(job).set(this.clock.now().getTime() / 1000);
+  }
 
-  /** Lets the owning module feed a database-backed gauge; the value is cached for 15 s between scrapes. */
+  /** Lets the owning module feed a database-backed gauge; it is read every 15 s in the background. */
   readGaugeFrom(gauge: DatabaseGauge, reader: GaugeReader): void {
-    let cachedAt = Number.NEGATIVE_INFINITY;
-    let cached = 0;
-    let inFlight: Promise<number> | undefined;
-    this.dbReaders.set(METRIC[gauge], async () => {
-      if (this.clock.now().getTime() - cachedAt < DB_GAUGE_MAX_AGE_MS) return cached;
-      inFlight ??= reader().finally(() => (inFlight = undefined));
-      cached = await inFlight;
-      cachedAt = this.clock.now().getTime();
-      return cached;
-    });
+    const entry = this.dbGauges.get(METRIC[gauge]);
+    if (entry) entry.reader = reader;
+  }
+
+  /** Reads every database gauge once; a failed read keeps the last value. */
+  async refreshDatabaseGauges(): Promise<void> {
+    await Promise.all(
+      [...this.dbGauges.values()].map(async ({ reader, gauge }) => {
+        const value = await reader().catch(() => undefined);
+        if (value !== undefined) gauge.set(value);
+      }),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    void this.refreshDatabaseGauges();
+    this.gaugeTimer = setInterval(() => void this.refreshDatabaseGauges(), DB_GAUGE_REFRESH_MS);
+    this.gaugeTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.gaugeTimer);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
@@ -139,17 +172,7 @@ export class MetricsService {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
   private dbGauge(name: string, help: string): void {
-    const readers = this.dbReaders;
-    new Gauge({
-      name,
-      help,
-      registers: [this.registry],
-      async collect() {
-        const read = readers.get(name);
-        // A failed read keeps the last value rather than failing the whole scrape.
-        const value = read ? await read().catch(() => undefined) : undefined;
-        if (value !== undefined) this.set(value);
-      },
-    });
+    const gauge = new Gauge({ name, help, registers: [this.registry] });
+    this.dbGauges.set(name, { reader: () => Promise.resolve(0), gauge });
   }
 }

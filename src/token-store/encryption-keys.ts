@@ -25,7 +25,10 @@ export function keyFilePath(pgliteDataDir: string): string {
  * The key ring to use: TOKEN_ENCRYPTION_KEYS when set; with DATABASE_URL and no keys, refuse; in embedded mode
  * without keys, a generated key file (created 0600 once, reused afterwards).
  */
-export function resolveEncryptionKeys(config: AppConfig, logger?: KeyFileLogger): EncryptionKey[] {
+export function resolveEncryptionKeys(
+  config: Pick<AppConfig, 'database' | 'encryptionKeys'>,
+  logger?: KeyFileLogger,
+): EncryptionKey[] {
   if (config.encryptionKeys.length > 0) return config.encryptionKeys;
   if (config.database.url) {
     throw new EncryptionKeysRequiredError();

@@ -41,6 +41,11 @@ export class TokenCipher {
     this.current = first.kid;
   }
 
+  /** The key new values are encrypted with (the first of TOKEN_ENCRYPTION_KEYS). */
+  get currentKeyId(): string {
+    return this.current;
+  }
+
   encrypt(plaintext: string, aad: string): EncryptedValue {
     const key = this.keys.get(this.current) as Buffer;
     const iv = randomBytes(IV_BYTES);

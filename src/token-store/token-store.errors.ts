@@ -10,7 +10,17 @@ export class ReauthorizationRequiredError extends AppError {
   constructor() {
     super(
       'REAUTHORIZATION_REQUIRED',
-      "The user's authorization has ended (revoked, expired or logged out); start a new authorization session.",
+      "The user's authorization has ended (revoked, expired or logged out): start a new authorization session " +
+        'with POST /api/v1/auth-sessions; the user gets a card to authorize again.',
+    );
+  }
+}
+
+export class TokenRefreshFailedError extends AppError {
+  constructor() {
+    super(
+      'TOKEN_REFRESH_FAILED',
+      'Feishu did not refresh the token just now (it is retried automatically); try again in a few seconds.',
     );
   }
 }

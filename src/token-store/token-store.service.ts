@@ -1,14 +1,17 @@
-import { createHash } from 'node:crypto';
-
 import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EntityManager } from 'typeorm';
 
 import { Clock } from '../common/clock';
+import { SingleFlight } from '../common/concurrency';
+import { sha256Hex } from '../common/sha256';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { FeishuUserInfo, OAuthTokens } from '../lark/oauth.client';
 import { TokenCipher } from './token-cipher';
-import { ReauthorizationRequiredError, UserTokenNotFoundError } from './token-store.errors';
-import { UserTokenStatus } from './user-token.entity';
+import { TokenRefresher } from './token-refresher';
+import { LoggedOutEvent, TOKEN_EVENTS } from './token-store.events';
+import { ReauthorizationRequiredError, TokenRefreshFailedError, UserTokenNotFoundError } from './token-store.errors';
+import { UserToken, UserTokenStatus } from './user-token.entity';
 import { UserTokenRepository } from './user-token.repository';
 
 export interface UserAccessToken {
@@ -25,14 +28,22 @@ export interface StoredGrant {
   status: UserTokenStatus;
 }
 
+/** What a logout found: an active token it ended, a token that had already ended, or nothing at all. */
+export type LogoutResult = 'invalidated' | 'not_active' | 'unknown';
+
 /**
- * Encrypted storage of user tokens, one row per (app_id, open_id). Ciphertexts are bound to their row by
- * AAD `app_id:open_id`, so a value copied into another user's row does not decrypt.
+ * Encrypted storage of user tokens, one row per (app_id, open_id), and the read side other services use: a read
+ * returns the stored token while it is not due and refreshes it first when it is (once per user in this process,
+ * under the same lease as the sweep across processes). Ciphertexts are bound to their row by AAD `app_id:open_id`.
  */
 @Injectable()
 export class TokenStoreService {
+  private readonly refreshes = new SingleFlight<void>();
+
   constructor(
     private readonly tokens: UserTokenRepository,
+    private readonly refresher: TokenRefresher,
+    private readonly events: EventEmitter2,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cipher: TokenCipher,
     private readonly clock: Clock,
@@ -61,7 +72,7 @@ export class TokenStoreService {
         accessTokenEnc: access.value,
         refreshTokenEnc: refresh?.value ?? null,
         keyId: access.keyId,
-        refreshTokenHash: tokens.refreshToken ? sha256(tokens.refreshToken) : null,
+        refreshTokenHash: tokens.refreshToken ? sha256Hex(tokens.refreshToken) : null,
         scopes: tokens.scopes,
         accessExpiresAt: new Date(now + lifetimeMs),
         refreshExpiresAt: tokens.refreshExpiresInSeconds ? new Date(now + tokens.refreshExpiresInSeconds * 1000) : null,
@@ -72,17 +83,26 @@ export class TokenStoreService {
     );
   }
 
-  /** The stored, decrypted access token (refreshing when due is the token lifecycle's job). */
+  /** A valid access token: the stored one while it is not due, else a freshly refreshed one. */
   async getUserAccessToken(appId: string, openId: string): Promise<UserAccessToken> {
-    const row = await this.tokens.findByOpenId(appId, openId);
-    if (!row) throw new UserTokenNotFoundError();
-    if (row.status !== 'active' || !row.accessTokenEnc || !row.keyId) throw new ReauthorizationRequiredError();
-    if (row.accessExpiresAt.getTime() <= this.clock.now().getTime()) throw new ReauthorizationRequiredError();
-    return {
-      accessToken: this.cipher.decrypt(row.accessTokenEnc, row.keyId, `${row.appId}:${row.openId}`),
-      expiresAt: row.accessExpiresAt,
-      scopes: row.scopes,
-    };
+    const row = await this.activeRow(appId, openId);
+    if (row.refreshDueAt > this.clock.now()) return this.plain(row);
+    await this.refreshes.run(`${appId}:${openId}`, async () => {
+      await this.refresher.refreshUser(appId, openId, false);
+    });
+    return this.usable(appId, openId, false);
+  }
+
+  /** Refreshes the user's token now, due or not (POST …/token/refresh). */
+  async refreshUserAccessToken(appId: string, openId: string): Promise<UserAccessToken> {
+    const before = await this.activeRow(appId, openId);
+    await this.refreshes.run(`${appId}:${openId}`, async () => {
+      await this.refresher.refreshUser(appId, openId, true);
+    });
+    const after = await this.tokens.findByOpenId(appId, openId);
+    const refreshed = after?.accessExpiresAt.getTime() !== before.accessExpiresAt.getTime();
+    if (after?.status === 'active' && !refreshed) throw new TokenRefreshFailedError();
+    return this.usable(appId, openId, true);
   }
 
   async describeGrant(appId: string, openId: string): Promise<StoredGrant | undefined> {
@@ -92,7 +112,20 @@ export class TokenStoreService {
     return { name, scopes, accessExpiresAt, refreshExpiresAt, status };
   }
 
-  /** Logout or admin: the row stays for audit, its secrets are dropped. False when there was nothing active. */
+  /**
+   * Logout, from the DM command or the API: the token is invalidated (the row stays for audit without its
+   * secrets) and the session side is told, which ends the user's sessions and updates their cards.
+   */
+  async logout(appId: string, openId: string): Promise<LogoutResult> {
+    const row = await this.tokens.findByOpenId(appId, openId);
+    const ended = row ? await this.tokens.invalidate(appId, openId, this.clock.now()) : false;
+    const event: LoggedOutEvent = { appId, openId };
+    await this.events.emitAsync(TOKEN_EVENTS.loggedOut, event);
+    if (!row) return 'unknown';
+    return ended ? 'invalidated' : 'not_active';
+  }
+
+  /** An administrator's end of a grant (without the logout's session side, which the caller does). */
   invalidate(appId: string, openId: string): Promise<boolean> {
     return this.tokens.invalidate(appId, openId, this.clock.now());
   }
@@ -100,8 +133,33 @@ export class TokenStoreService {
   countActive(appId: string): Promise<number> {
     return this.tokens.countActive(appId);
   }
-}
 
-function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  countOverdue(appId: string): Promise<number> {
+    return this.tokens.countOverdue(appId, this.clock.now());
+  }
+
+  private async activeRow(appId: string, openId: string): Promise<UserToken> {
+    const row = await this.tokens.findByOpenId(appId, openId);
+    if (!row) throw new UserTokenNotFoundError();
+    if (row.status !== 'active') throw new ReauthorizationRequiredError();
+    return row;
+  }
+
+  /** After a refresh attempt: the row's token if it is still good (a failed retry leaves the old one usable). */
+  private async usable(appId: string, openId: string, forced: boolean): Promise<UserAccessToken> {
+    const row = await this.activeRow(appId, openId);
+    if (row.accessExpiresAt <= this.clock.now()) {
+      throw forced || row.refreshTokenEnc ? new TokenRefreshFailedError() : new ReauthorizationRequiredError();
+    }
+    return this.plain(row);
+  }
+
+  private plain(row: UserToken): UserAccessToken {
+    if (!row.accessTokenEnc || !row.keyId) throw new ReauthorizationRequiredError();
+    return {
+      accessToken: this.cipher.decrypt(row.accessTokenEnc, row.keyId, `${row.appId}:${row.openId}`),
+      expiresAt: row.accessExpiresAt,
+      scopes: row.scopes,
+    };
+  }
 }

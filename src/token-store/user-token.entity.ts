@@ -30,7 +30,7 @@ export type UserTokenStatus = (typeof USER_TOKEN_STATUSES)[number];
  */
 @Entity({ name: 'user_tokens' })
 @Unique('uq_user_tokens_app_open', ['appId', 'openId'])
-@Index('ix_user_tokens_refresh_due', ['refreshDueAt'], { where: "status = 'active'" })
+@Index('ix_user_tokens_refresh_due', ['appId', 'refreshDueAt'], { where: "status = 'active'" })
 @Check('ck_user_tokens_status', `status IN (${sqlList(USER_TOKEN_STATUSES)})`)
 @Check(
   'ck_user_tokens_secrets',
@@ -103,6 +103,10 @@ export class UserToken {
 
   @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
   nextAttemptAt!: Date;
+
+  /** Set just before a refresh request leaves, cleared when its answer is written: a lost answer shows here. */
+  @Column({ name: 'refresh_sent_at', type: 'timestamptz', nullable: true })
+  refreshSentAt!: Date | null;
 
   /** Error code/category of the last failed refresh; never a token or a response body. */
   @Column({ name: 'last_error', type: 'text', nullable: true })

@@ -101,15 +101,17 @@ describe('auth-session services (fake clock, real Postgres, simulator)', () => {
       await job.run();
       expect((await repository.findById(APP, session.id))?.status).toBe('pending');
       const before = await scrape();
+      const pending = await repository.countPending(APP);
       clock.advance(service.config.session.ttlSeconds * 1000);
       await job.run();
       expect((await repository.findById(APP, session.id))?.status).toBe('expired');
+      expect(await repository.countPending(APP)).toBe(0);
       const after = await scrape();
       expect(metricValue(after, 'lark_service_auth_session_expired_total')).toBe(
-        metricValue(before, 'lark_service_auth_session_expired_total') + 1,
+        metricValue(before, 'lark_service_auth_session_expired_total') + pending,
       );
       expect(metricValue(after, 'lark_service_auth_failure_total', { reason: 'expired' })).toBe(
-        metricValue(before, 'lark_service_auth_failure_total', { reason: 'expired' }) + 1,
+        metricValue(before, 'lark_service_auth_failure_total', { reason: 'expired' }) + pending,
       );
       const [card] = await control.messages(user.openId);
       expect(card && headerTitle(card)).toBe('Authorization link expired');

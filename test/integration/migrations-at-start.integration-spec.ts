@@ -6,6 +6,7 @@ import { ConfigModule } from '../../src/config/config.module';
 import { loadConfig } from '../../src/config/load-config';
 import { DatabaseHealth } from '../../src/database/database-health';
 import { DatabaseModule } from '../../src/database/database.module';
+import { MIGRATIONS } from '../../src/database/migrations';
 import { runMigrations } from '../../src/database/run-migrations';
 import { createTestDataSource, createTestSchema, TestSchema } from '../support/database';
 
@@ -53,7 +54,12 @@ describe('DatabaseModule', () => {
     const dataSource = app.get(DataSource);
     const health = app.get(DatabaseHealth);
     try {
-      expect(await tablesOf(dataSource)).toEqual(['auth_sessions', 'migrations', 'user_tokens']);
+      expect(await tablesOf(dataSource)).toEqual([
+        'auth_sessions',
+        'migrations',
+        'token_endpoint_budgets',
+        'user_tokens',
+      ]);
       expect(await health.ping()).toBe(true);
     } finally {
       await app.close();
@@ -77,7 +83,7 @@ describe('DatabaseModule', () => {
     ]);
     try {
       const applied = await Promise.all(sources.map((source) => runMigrations(source)));
-      expect(applied.map((list) => list.length).sort()).toEqual([0, 1]);
+      expect(applied.map((list) => list.length).sort()).toEqual([0, MIGRATIONS.length]);
     } finally {
       await Promise.all(sources.map((source) => source.destroy()));
     }

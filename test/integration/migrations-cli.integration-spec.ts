@@ -47,7 +47,12 @@ describe('npm run migration:run', () => {
           `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
           [schema.schema],
         );
-        expect(rows.map((row) => row.table_name)).toEqual(['auth_sessions', 'migrations', 'user_tokens']);
+        expect(rows.map((row) => row.table_name)).toEqual([
+          'auth_sessions',
+          'migrations',
+          'token_endpoint_budgets',
+          'user_tokens',
+        ]);
       } finally {
         await client.end();
       }

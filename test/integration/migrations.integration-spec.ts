@@ -18,9 +18,12 @@ import {
 } from '../../src/auth-session/auth-session.vocabulary';
 import { LOCALES } from '../../src/common/locale';
 import { MIGRATIONS_TABLE } from '../../src/database/data-source';
+import { MIGRATIONS } from '../../src/database/migrations';
 import { runMigrations } from '../../src/database/run-migrations';
 import { USER_TOKEN_STATUSES, UserToken } from '../../src/token-store/user-token.entity';
 jest.setTimeout(60_000);
+
+const MIGRATION_NAMES = MIGRATIONS.map((Migration) => new Migration().name);
 
 const EXPECTED_COLUMNS: Record<string, string[]> = {
   auth_sessions: [
@@ -69,7 +72,9 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'version int4 NO',
     'created_at timestamptz NO',
     'updated_at timestamptz NO',
+    'refresh_sent_at timestamptz YES',
   ],
+  token_endpoint_budgets: ['app_id text NO', 'next_free_at timestamptz NO'],
 };
 
 const backends: Array<[string, () => Promise<{ target: TestDatabaseTarget; cleanup(): Promise<void> }>]> = [
@@ -148,14 +153,19 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
       await query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`),
     ).toEqual([]);
     const applied = await runMigrations(dataSource);
-    expect(applied.map((migration) => migration.name)).toEqual(['CreateAuthTables1795443218350']);
+    expect(applied.map((migration) => migration.name)).toEqual(MIGRATION_NAMES);
   });
 
-  it('creates both tables and the migrations table in the current schema', async () => {
+  it('creates the tables and the migrations table in the current schema', async () => {
     const tables = await query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
     );
-    expect(tables.map((table) => table.table_name)).toEqual(['auth_sessions', MIGRATIONS_TABLE, 'user_tokens']);
+    expect(tables.map((table) => table.table_name)).toEqual([
+      'auth_sessions',
+      MIGRATIONS_TABLE,
+      'token_endpoint_budgets',
+      'user_tokens',
+    ]);
   });
 
   it.each(Object.keys(EXPECTED_COLUMNS))(
@@ -182,6 +192,7 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
       'ix_auth_sessions_user_created',
       'ix_user_tokens_refresh_due',
       'pk_auth_sessions',
+      'pk_token_endpoint_budgets',
       'pk_user_tokens',
       'uq_auth_sessions_state_hash',
       'uq_user_tokens_app_open',
@@ -194,7 +205,7 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
     );
     expect(def('ix_auth_sessions_user_created')).toMatch(/\(app_id, open_id, created_at DESC\)$/);
     expect(def('ix_auth_sessions_pending_expiry')).toMatch(/\(expires_at\) WHERE \(status = 'pending'::text\)$/);
-    expect(def('ix_user_tokens_refresh_due')).toMatch(/\(refresh_due_at\) WHERE \(status = 'active'::text\)$/);
+    expect(def('ix_user_tokens_refresh_due')).toMatch(/\(app_id, refresh_due_at\) WHERE \(status = 'active'::text\)$/);
     for (const status of TERMINAL_AUTH_SESSION_STATUSES) {
       expect(def('ix_auth_sessions_cleanup')).toContain(`'${status}'`);
     }
@@ -317,16 +328,17 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
 
   it('runs nothing the second time', async () => {
     expect(await runMigrations(dataSource)).toEqual([]);
-    expect(await query(`SELECT name FROM ${MIGRATIONS_TABLE}`)).toEqual([{ name: 'CreateAuthTables1795443218350' }]);
+    const names = await query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id`);
+    expect(names.map((row) => row.name)).toEqual(MIGRATION_NAMES);
   });
 
   it('reverts cleanly with down, and applies again afterwards', async () => {
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    for (let i = 0; i < MIGRATIONS.length; i += 1) await dataSource.undoLastMigration({ transaction: 'all' });
     const tables = await query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`,
     );
     expect(tables.map((table) => table.table_name)).toEqual([MIGRATIONS_TABLE]);
     expect(await query(`SELECT name FROM ${MIGRATIONS_TABLE}`)).toEqual([]);
-    expect(await runMigrations(dataSource)).toHaveLength(1);
+    expect(await runMigrations(dataSource)).toHaveLength(MIGRATIONS.length);
   });
 });

@@ -31,6 +31,14 @@ export interface SimReply<T = unknown> {
 }
 
 /** A typed wrapper around the `/_sim/` control API, for tests and scripts. Throws on unexpected statuses. */
+export interface SimTokenSet {
+  access_token: string;
+  refresh_token?: string;
+  expires_in: number;
+  refresh_token_expires_in?: number;
+  scope: string;
+}
+
 export class SimControlClient {
   constructor(readonly baseUrl: string) {}
 
@@ -126,6 +134,11 @@ export class SimControlClient {
 
   revokeTenantTokens(appId?: string): Promise<{ revoked: string[] }> {
     return this.ok('POST', '/_sim/tenant-tokens/revoke', { appId });
+  }
+
+  /** A grant without the consent page: the token set the token endpoint would answer. */
+  grant(openId: string, scope = 'offline_access'): Promise<SimTokenSet> {
+    return this.ok<SimTokenSet>('POST', '/_sim/grants', { openId, scope });
   }
 
   revoke(openId: string): Promise<unknown> {

@@ -3,6 +3,7 @@ import type { SimContext } from './context';
 import { decideDevice, DEVICE_VERIFY_PATH } from './device-routes';
 import { FAULT_APIS, FAULT_KINDS, isFaultApi, isFaultKind } from './faults';
 import { type JsonObject, type RouteContext, type Router, sendJson, str } from './http-util';
+import { splitScopes } from './oauth-store';
 import { SCOPE_PATTERN } from './scopes';
 import {
   DEFAULT_CONFIG,
@@ -212,6 +213,14 @@ export function registerControlRoutes(router: Router, sim: SimContext): void {
     const openId = str((await ctx.body()).openId);
     if (!openId || !state.identity(openId)) return sendJson(ctx.res, 404, { error: `unknown openId ${openId ?? ''}` });
     sendJson(ctx.res, 200, { openId, revokedGrants: sim.oauth.revoke(openId) });
+  });
+
+  router.add('POST', '/_sim/grants', async (ctx) => {
+    const body = await ctx.body();
+    const identity = state.identity(str(body.openId));
+    if (!identity) return sendJson(ctx.res, 404, { error: `unknown openId ${str(body.openId) ?? ''}` });
+    const scopes = splitScopes(str(body.scope) ?? 'offline_access');
+    sendJson(ctx.res, 200, sim.oauth.grantDirectly(identity, scopes));
   });
 
   router.add('POST', '/_sim/tenant-tokens/revoke', async (ctx) => {

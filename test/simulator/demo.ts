@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 
-import { ShutdownSignal } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 
@@ -96,7 +95,7 @@ async function main(): Promise<void> {
       { dotenvPath: false },
     );
     if (!existsSync(dataDir)) console.log(`creating the embedded database in ${dataDir} (first run only; ~10-20 s)…`);
-    app = await withoutNestSignalHandlers(() => createApp(config));
+    app = await createApp(config);
     // The simulator keeps users, messages and tokens in memory only, so rows left by an earlier run would point
     // at tokens and cards it no longer knows: the default demo database is emptied (a given one is kept).
     if (!env.PGLITE_DATA_DIR) await clearTables(app.get(DataSource, { strict: false }));
@@ -146,22 +145,6 @@ async function clearTables(dataSource: DataSource): Promise<void> {
   );
   if (rows.length === 0) return;
   await dataSource.query(`TRUNCATE ${rows.map((row) => `"${row.tablename.replace(/"/g, '""')}"`).join(', ')}`);
-}
-
-/**
- * createApp enables Nest's shutdown hooks, whose signal handlers close the app and then re-raise the signal.
- * The demo closes the app and the simulator itself (above), so the handlers Nest adds are taken off again.
- */
-async function withoutNestSignalHandlers<T>(create: () => Promise<T>): Promise<T> {
-  const signals = Object.values(ShutdownSignal) as NodeJS.Signals[];
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const created = await create();
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
-    }
-  }
-  return created;
 }
 
 function portFrom(name: string, value: string | undefined, fallback: number): number {

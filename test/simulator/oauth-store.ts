@@ -263,6 +263,14 @@ export class OAuthStore {
     return this.issueTokens(this.newGrant(app.appId, device.openId ?? '', device.scopes), device.scopes);
   }
 
+  /**
+   * A grant issued without the consent page (control API): for seeding many authorized users in tests and
+   * benchmarks. Not counted as a token request.
+   */
+  grantDirectly(identity: Identity, scopes: string[]): TokenSet {
+    return this.issueTokens(this.newGrant(identity.app.appId, identity.openId, scopes), scopes);
+  }
+
   private sweepDevices(): void {
     const now = this.state.now();
     for (const [code, device] of this.devices) {

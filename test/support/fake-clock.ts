@@ -2,7 +2,10 @@ import { Clock } from '../../src/common/clock';
 
 export interface FakeClockOptions {
   start?: Date;
-  /** `sleep(ms)` moves time forward by `ms` and returns at once (for code under test that backs off). */
+  /**
+   * `sleep(ms)` moves time forward by `ms` and returns at once (for code under test that backs off);
+   * `sleepUntil(deadline)` moves it to the deadline, so concurrent sleepers end at the latest deadline, not the sum.
+   */
   autoAdvance?: boolean;
 }
 
@@ -36,13 +39,21 @@ export class FakeClock extends Clock {
     });
   }
 
+  override sleepUntil(deadline: Date): Promise<void> {
+    if (!this.autoAdvance) return super.sleepUntil(deadline);
+    if (deadline.getTime() > this.current) this.advance(deadline.getTime() - this.current);
+    return Promise.resolve();
+  }
+
   /** Moves time forward and wakes every sleeper whose deadline passed. */
   advance(ms: number): void {
+    if (!Number.isFinite(ms)) throw new Error(`FakeClock cannot advance by ${ms} ms`);
     this.current += ms;
     this.wakeDue();
   }
 
   set(date: Date): void {
+    if (!Number.isFinite(date.getTime())) throw new Error('FakeClock cannot be set to an invalid date');
     this.current = date.getTime();
     this.wakeDue();
   }

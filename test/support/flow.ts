@@ -2,13 +2,23 @@ import { SimControlClient, SimMessageView, SimUser } from '../simulator';
 import type { Harness } from './app-harness';
 import { waitFor } from '../simulator/test-kit';
 
+interface CardElementView {
+  tag?: string;
+  columns?: Array<{ elements?: CardElementView[] }>;
+  behaviors?: Array<{ type?: string; default_url?: string; value?: { action: string; session: string } }>;
+}
+
+/** The card's elements, with those inside column sets (buttons side by side) in reading order. */
+function elementsOf(message: SimMessageView): CardElementView[] {
+  const top = ((message.content.body as { elements?: unknown[] } | undefined)?.elements ?? []) as CardElementView[];
+  return top.flatMap((element) =>
+    element.tag === 'column_set' ? (element.columns ?? []).flatMap((column) => column.elements ?? []) : [element],
+  );
+}
+
 /** The open_url of the card's Authorize button (the first button that opens a URL). */
 export function authorizeUrlOf(message: SimMessageView): string {
-  const elements = ((message.content.body as { elements?: unknown[] } | undefined)?.elements ?? []) as Array<{
-    tag?: string;
-    behaviors?: Array<{ type?: string; default_url?: string }>;
-  }>;
-  for (const element of elements) {
+  for (const element of elementsOf(message)) {
     const url = element.behaviors?.find((behavior) => behavior.type === 'open_url')?.default_url;
     if (element.tag === 'button' && url) return url;
   }
@@ -77,11 +87,7 @@ export async function messageById(
 
 /** The value the card's Decline button sends back (`{action:'decline', session}`). */
 export function declineValueOf(message: SimMessageView): { action: string; session: string } {
-  const elements = ((message.content.body as { elements?: unknown[] } | undefined)?.elements ?? []) as Array<{
-    tag?: string;
-    behaviors?: Array<{ type?: string; value?: { action: string; session: string } }>;
-  }>;
-  for (const element of elements) {
+  for (const element of elementsOf(message)) {
     const value = element.behaviors?.find((behavior) => behavior.type === 'callback')?.value;
     if (element.tag === 'button' && value) return value;
   }

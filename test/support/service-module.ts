@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
-import { Test, TestingModuleBuilder } from '@nestjs/testing';
-import { TestingModule } from '@nestjs/testing';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { Test, TestingModule, TestingModuleBuilder } from '@nestjs/testing';
 
 import { AuthSessionModule } from '../../src/auth-session/auth-session.module';
 import { Clock, ClockModule } from '../../src/common/clock';
@@ -10,6 +10,7 @@ import { ConfigModule } from '../../src/config/config.module';
 import { loadConfig } from '../../src/config/load-config';
 import { DatabaseModule } from '../../src/database/database.module';
 import { MetricsModule } from '../../src/metrics/metrics.module';
+import { SchedulingModule } from '../../src/scheduling/scheduling.module';
 import { startSimulator, Simulator } from '../simulator';
 import { createTestSchema, TestSchema } from './database';
 
@@ -42,6 +43,7 @@ export async function createServiceModule(
         DATABASE_URL: schema.url,
         TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
         FEISHU_HTTP_TIMEOUT_MS: '2000',
+        JOBS_ENABLED: 'false',
       },
       { dotenvPath: false },
     );
@@ -50,6 +52,8 @@ export async function createServiceModule(
         ClockModule.forRoot(clock),
         ConfigModule.forRoot(config),
         MetricsModule,
+        EventEmitterModule.forRoot(),
+        SchedulingModule,
         DatabaseModule.forRoot(config),
         AuthSessionModule,
       ],

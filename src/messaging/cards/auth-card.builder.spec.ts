@@ -11,6 +11,7 @@ import {
   loggedOutCard,
   pendingCard,
   notAuthorizedCard,
+  nothingToLogOutCard,
   reauthRequiredStatusCard,
   revokedStatusCard,
   statusCard,
@@ -31,6 +32,9 @@ const AUTHORIZE_URL =
   '&code_challenge_method=S256';
 const EXPIRES_AT = new Date('2025-01-02T07:04:00Z');
 const SCOPES = ['contact:user.base:readonly', 'offline_access'];
+const RENEWAL_UNTIL = new Date('2025-01-09T07:04:00Z');
+const LASTING = { accessExpiresAt: EXPIRES_AT, refreshExpiresAt: RENEWAL_UNTIL };
+const SHORT = { accessExpiresAt: EXPIRES_AT, refreshExpiresAt: null };
 
 function allCards(locale: Locale): Record<string, Card> {
   return {
@@ -42,14 +46,25 @@ function allCards(locale: Locale): Record<string, Card> {
       expiresAt: EXPIRES_AT,
       locale,
     }),
-    authorized: authorizedCard({ name: 'Ada', scopes: SCOPES, validUntil: EXPIRES_AT, locale }),
+    authorized: authorizedCard({ name: 'Ada', scopes: SCOPES, ...LASTING, locale }),
+    authorizedWithoutRenewal: authorizedCard({ name: 'Ada', scopes: SCOPES, ...SHORT, locale }),
     declined: declinedCard({ locale }),
     expired: expiredCard({ locale }),
     failed: failedCard({ reason: 'code_exchange_failed', locale }),
     superseded: supersededCard({ locale }),
     loggedOut: loggedOutCard({ locale }),
     statusNone: notAuthorizedCard({ locale }),
-    statusActive: statusCard({ name: 'Ada', scopes: SCOPES, validUntil: EXPIRES_AT, locale }),
+    statusActive: statusCard({ name: 'Ada', scopes: SCOPES, ...LASTING, locale }),
+    nothingToLogOut: nothingToLogOutCard({ locale }),
+    reauthorization: pendingCard({
+      sessionId: SESSION_ID,
+      authorizeUrl: AUTHORIZE_URL,
+      scopes: SCOPES,
+      expiresAt: EXPIRES_AT,
+      locale,
+      replaces: 'Ada',
+      reauthReason: 'revoked',
+    }),
     statusReauth: reauthRequiredStatusCard({ name: 'Ada', scopes: SCOPES, locale }),
     statusRevoked: revokedStatusCard({ name: 'Ada', scopes: SCOPES, locale }),
     help: helpCard({ locale }),
@@ -62,6 +77,7 @@ const ALLOWED_KEYS: Record<string, string[]> = {
   div: ['tag', 'text'],
   hr: ['tag'],
   button: ['tag', 'text', 'type', 'behaviors'],
+  column_set: ['tag', 'flex_mode', 'horizontal_spacing', 'columns'],
 };
 
 /** Fails on any property outside the subset of card JSON 2.0 documented in docs/feishu-api.md (card JSON 2.0). */
@@ -78,7 +94,9 @@ function expectOnlyKnownProperties(card: Card): void {
   expect(['blue', 'wathet', 'green', 'orange', 'red', 'grey']).toContain(card.header.template);
   expect(Object.keys(card.body)).toEqual(['elements']);
   expect(card.body.elements.length).toBeGreaterThan(0);
-  for (const element of card.body.elements) {
+  const columns = card.body.elements.flatMap((element) => (element.tag === 'column_set' ? element.columns : []));
+  for (const column of columns) expect(Object.keys(column).sort()).toEqual(['elements', 'tag', 'width']);
+  for (const element of [...card.body.elements, ...columns.flatMap((column) => column.elements)]) {
     const allowed = ALLOWED_KEYS[element.tag];
     expect(allowed).toBeDefined();
     expect(Object.keys(element).every((key) => allowed?.includes(key))).toBe(true);
@@ -96,7 +114,11 @@ function expectOnlyKnownProperties(card: Card): void {
 }
 
 function buttons(card: Card) {
-  return card.body.elements.filter((element) => element.tag === 'button');
+  return card.body.elements
+    .flatMap((element) =>
+      element.tag === 'column_set' ? element.columns.flatMap((column) => column.elements) : [element],
+    )
+    .filter((element) => element.tag === 'button');
 }
 
 function visibleText(card: Card): string {
@@ -177,6 +199,34 @@ describe('auth cards', () => {
       expect(en).toContain('custom:unknown.scope');
     });
 
+    it('puts Authorize and Decline side by side', () => {
+      const row = build('en_us').body.elements.find((element) => element.tag === 'column_set');
+      expect(row?.tag === 'column_set' && row.columns.map((column) => column.elements[0]?.text.content)).toEqual([
+        'Authorize',
+        'Decline',
+      ]);
+    });
+
+    it('says who is authorized already, and why it asks again', () => {
+      const card = pendingCard({
+        sessionId: SESSION_ID,
+        authorizeUrl: AUTHORIZE_URL,
+        scopes: SCOPES,
+        expiresAt: EXPIRES_AT,
+        locale: 'en_us',
+        replaces: 'Ada **Lovelace**',
+        reauthReason: 'expired',
+      });
+      const text = visibleText(card);
+      expect(text).toContain(enUs.pending.reauthReasons.expired);
+      const replaced = card.body.elements.find((element) => JSON.stringify(element).includes('Ada **Lovelace**'));
+      expect(replaced).toEqual({
+        tag: 'div',
+        text: { tag: 'plain_text', content: enUs.pending.replaces('Ada **Lovelace**') },
+      });
+      expect(visibleText(build('en_us'))).not.toContain('authorized already');
+    });
+
     it('names the expiry time with its zone', () => {
       expect(visibleText(build('zh_cn'))).toContain('2025-01-02 15:04（北京时间）');
       expect(visibleText(build('en_us'))).toContain('2025-01-02 07:04 UTC');
@@ -189,25 +239,32 @@ describe('auth cards', () => {
   });
 
   describe('authorizedCard', () => {
-    it('is green and shows who, what and until when', () => {
-      const card = authorizedCard({ name: 'Ada', scopes: SCOPES, validUntil: EXPIRES_AT, locale: 'en_us' });
+    it('is green and says who, what, and that access lasts until revoked, renewed by itself', () => {
+      const card = authorizedCard({ name: 'Ada', scopes: SCOPES, ...LASTING, locale: 'en_us' });
       expect(card.header.template).toBe('green');
       const text = visibleText(card);
       expect(text).toContain('Account: Ada');
       expect(text).toContain(describeScope('contact:user.base:readonly', 'en_us'));
-      expect(text).toContain('2025-01-02 07:04 UTC');
+      expect(text).toContain(enUs.keepsAccess);
+      expect(text).toContain('2025-01-09 07:04 UTC');
+      expect(text).not.toContain('2025-01-02 07:04 UTC');
+    });
+
+    it('says when access ends when there is no refresh token to renew it', () => {
+      const text = visibleText(authorizedCard({ name: 'Ada', scopes: SCOPES, ...SHORT, locale: 'zh_cn' }));
+      expect(text).not.toContain(zhCn.keepsAccess);
+      expect(text).toContain(zhCn.accessEnds('2025-01-02 15:04（北京时间）'));
     });
 
     it('keeps a user-controlled name out of markdown', () => {
       const name = '**boss** <at id=all></at> [x](https://evil.example)';
-      const card = authorizedCard({ name, scopes: [], validUntil: null });
+      const card = authorizedCard({ name, scopes: [], ...LASTING });
       const holders = card.body.elements.filter((element) => JSON.stringify(element).includes('<at id=all>'));
       expect(holders).toEqual([{ tag: 'div', text: { tag: 'plain_text', content: zhCn.account(name) } }]);
     });
 
-    it('omits the validity line when unknown and the account line when the name is empty', () => {
-      const card = authorizedCard({ name: ' ', scopes: SCOPES, validUntil: null, locale: 'en_us' });
-      expect(visibleText(card)).not.toContain('Valid until');
+    it('omits the account line when the name is empty', () => {
+      const card = authorizedCard({ name: ' ', scopes: SCOPES, ...LASTING, locale: 'en_us' });
       expect(visibleText(card)).not.toContain('Account:');
     });
   });
@@ -251,11 +308,12 @@ describe('auth cards', () => {
     });
 
     it('shows an active grant in green with its validity', () => {
-      const card = statusCard({ name: '张三', scopes: SCOPES, validUntil: EXPIRES_AT, locale: 'zh_cn' });
+      const card = statusCard({ name: '张三', scopes: SCOPES, ...LASTING, locale: 'zh_cn' });
       expect(card.header.template).toBe('green');
       expect(card.header.subtitle.content).toBe('已授权');
       expect(visibleText(card)).toContain('授权账号：张三');
-      expect(visibleText(card)).toContain('2025-01-02 15:04（北京时间）');
+      expect(visibleText(card)).toContain(zhCn.keepsAccess);
+      expect(visibleText(card)).toContain('2025-01-09 15:04（北京时间）');
     });
 
     it('asks to authorize again when the grant is gone', () => {

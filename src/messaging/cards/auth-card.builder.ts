@@ -29,7 +29,14 @@ export interface ButtonElement {
   type: 'primary_filled' | 'default';
   behaviors: ButtonBehavior[];
 }
-export type CardElement = MarkdownElement | DivElement | HrElement | ButtonElement;
+/** Buttons side by side: one column each. */
+export interface ColumnSetElement {
+  tag: 'column_set';
+  flex_mode: 'none';
+  horizontal_spacing: 'default';
+  columns: Array<{ tag: 'column'; width: 'auto'; elements: ButtonElement[] }>;
+}
+export type CardElement = MarkdownElement | DivElement | HrElement | ButtonElement | ColumnSetElement;
 export type HeaderTemplate = 'blue' | 'wathet' | 'green' | 'orange' | 'red' | 'grey';
 
 export interface Card {
@@ -59,6 +66,9 @@ export interface CardCallbackResponse {
   card: { type: 'raw'; data: Card };
 }
 
+/** Why a re-authorization card came (the wording is in the card texts). */
+export type ReauthorizationReason = keyof CardTexts['pending']['reauthReasons'];
+
 export interface PendingCardInput {
   sessionId: string;
   appName?: string;
@@ -66,11 +76,20 @@ export interface PendingCardInput {
   scopes: readonly string[];
   expiresAt: Date;
   locale?: Locale;
+  /** The name of whoever is authorized now: going on replaces that authorization. */
+  replaces?: string;
+  /** Set when the card asks again because an earlier authorization ended. */
+  reauthReason?: ReauthorizationReason;
 }
-export interface AuthorizedCardInput {
+/** How long access lasts: until revoked (renewed with a refresh token), or until the access token expires. */
+export interface AccessTerm {
+  accessExpiresAt: Date;
+  /** Expiry of the refresh token; null when the grant has none (no offline_access). */
+  refreshExpiresAt: Date | null;
+}
+export interface AuthorizedCardInput extends AccessTerm {
   name: string;
   scopes: readonly string[];
-  validUntil?: Date | null;
   locale?: Locale;
 }
 export interface LocaleInput {
@@ -84,9 +103,7 @@ export interface GrantSummary extends LocaleInput {
   name: string;
   scopes: readonly string[];
 }
-export interface ActiveGrantSummary extends GrantSummary {
-  validUntil: Date | null;
-}
+export type ActiveGrantSummary = GrantSummary & AccessTerm;
 
 const TEXTS: Record<Locale, CardTexts> = { zh_cn: zhCn, en_us: enUs };
 export function cardTexts(locale: Locale = DEFAULT_LOCALE): CardTexts {
@@ -97,21 +114,25 @@ export function pendingCard(input: PendingCardInput): Card {
   const locale = input.locale ?? DEFAULT_LOCALE;
   const t = cardTexts(locale);
   return card(t.pending.title(input.appName), t.pending.subtitle, 'blue', [
+    ...(input.reauthReason ? [markdown(t.pending.reauthReasons[input.reauthReason])] : []),
     markdown(t.pending.intro),
+    ...(input.replaces?.trim() ? [text(t.pending.replaces(input.replaces.trim()))] : []),
     ...scopeList(t.permissionsHeading, input.scopes, locale),
     markdown(t.pending.expires(formatTime(input.expiresAt, t))),
-    {
-      tag: 'button',
-      text: plain(t.pending.authorize),
-      type: 'primary_filled',
-      behaviors: [{ type: 'open_url', default_url: input.authorizeUrl }],
-    },
-    {
-      tag: 'button',
-      text: plain(t.pending.decline),
-      type: 'default',
-      behaviors: [{ type: 'callback', value: { action: DECLINE_ACTION, session: input.sessionId } }],
-    },
+    buttonRow([
+      {
+        tag: 'button',
+        text: plain(t.pending.authorize),
+        type: 'primary_filled',
+        behaviors: [{ type: 'open_url', default_url: input.authorizeUrl }],
+      },
+      {
+        tag: 'button',
+        text: plain(t.pending.decline),
+        type: 'default',
+        behaviors: [{ type: 'callback', value: { action: DECLINE_ACTION, session: input.sessionId } }],
+      },
+    ]),
     markdown(t.pending.notYou),
   ]);
 }
@@ -122,7 +143,7 @@ export function authorizedCard(input: AuthorizedCardInput): Card {
   return card(t.authorized.title, t.authorized.subtitle, 'green', [
     ...accountLine(input.name, t),
     ...scopeList(t.grantedHeading, input.scopes, locale),
-    ...(input.validUntil ? [markdown(t.authorized.validUntil(formatTime(input.validUntil, t)))] : []),
+    ...accessTermLines(input, t),
     markdown(t.authorized.revokeHint),
   ]);
 }
@@ -141,6 +162,12 @@ export function failedCard({ reason, locale }: FailedCardInput): Card {
   const t = cardTexts(locale).failed;
   const known = Object.hasOwn(t.reasons, reason) ? t.reasons[reason as keyof typeof t.reasons] : undefined;
   return card(t.title, t.subtitle, 'red', [text(known ?? t.unknownReason(reason)), markdown(t.retry)]);
+}
+
+/** `logout` when nothing was authorized. */
+export function nothingToLogOutCard({ locale }: LocaleInput = {}): Card {
+  const t = cardTexts(locale).nothingToLogOut;
+  return card(t.title, t.subtitle, 'grey', [markdown(t.body)]);
 }
 
 export function supersededCard({ locale }: LocaleInput = {}): Card {
@@ -166,7 +193,7 @@ export function statusCard(input: ActiveGrantSummary): Card {
   return card(t.status.title, t.status.subtitles.active, 'green', [
     ...accountLine(input.name, t),
     ...scopeList(t.grantedHeading, input.scopes, locale),
-    ...(input.validUntil ? [markdown(t.status.validUntil(formatTime(input.validUntil, t)))] : []),
+    ...accessTermLines(input, t),
   ]);
 }
 
@@ -212,17 +239,29 @@ export function cardResponse(data: Card, withToast?: Toast): CardCallbackRespons
 
 /** `YYYY-MM-DD HH:mm` in the locale's zone, with the zone named by the texts. */
 export function formatTime(date: Date, t: CardTexts): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: t.timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(date);
+  const parts = formatterFor(t.timeZone).formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return t.at(`${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`);
+}
+
+// Building an Intl.DateTimeFormat is costly; one per zone is kept.
+const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = FORMATTERS.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    FORMATTERS.set(timeZone, formatter);
+  }
+  return formatter;
 }
 
 function card(title: string, subtitle: string, template: HeaderTemplate, elements: CardElement[]): Card {
@@ -244,6 +283,21 @@ function markdown(content: string): MarkdownElement {
 
 function text(content: string): DivElement {
   return { tag: 'div', text: plain(content) };
+}
+
+function buttonRow(buttons: ButtonElement[]): ColumnSetElement {
+  return {
+    tag: 'column_set',
+    flex_mode: 'none',
+    horizontal_spacing: 'default',
+    columns: buttons.map((button) => ({ tag: 'column', width: 'auto', elements: [button] })),
+  };
+}
+
+/** Until revoked (renewed by itself), or until the access token runs out when there is nothing to renew with. */
+function accessTermLines(term: AccessTerm, t: CardTexts): CardElement[] {
+  if (!term.refreshExpiresAt) return [markdown(t.accessEnds(formatTime(term.accessExpiresAt, t)))];
+  return [markdown(t.keepsAccess), markdown(t.renewalUntil(formatTime(term.refreshExpiresAt, t)))];
 }
 
 function accountLine(name: string, t: CardTexts): CardElement[] {

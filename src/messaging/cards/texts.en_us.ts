@@ -12,15 +12,27 @@ export const enUs: CardTexts = {
     intro: 'Click **Authorize** to open the Feishu consent page and confirm there.',
     expires: (time: string) => `This link expires at **${time}**. It is for you only; do not forward this card.`,
     notYou: 'If you did not ask for this, click **Decline**.',
+    replaces: (name: string) => `${name} is authorized already; authorizing again replaces that authorization.`,
+    reauthReasons: {
+      revoked: 'Your earlier authorization was revoked in Feishu. Authorize again so the bot can keep acting for you.',
+      expired:
+        'Your earlier authorization ran out (Feishu asks for a new one periodically). Authorize again so the bot can keep acting for you.',
+      lost_response:
+        'The connection to Feishu broke while your authorization was being renewed; to be safe, please authorize again.',
+    },
     authorize: 'Authorize',
     decline: 'Decline',
   },
   authorized: {
     title: 'Authorized',
     subtitle: 'The app can now act on your behalf',
-    validUntil: (time: string) => `Current access valid until **${time}**.`,
     revokeHint: 'Send **logout** (or 取消授权) at any time to revoke it.',
   },
+  keepsAccess: 'The bot keeps this access until you revoke it; you will not be asked again.',
+  renewalUntil: (time: string) =>
+    `It renews the access by itself; the current renewal credential lasts until **${time}** and is extended with every renewal.`,
+  accessEnds: (time: string) =>
+    `This authorization did not include lasting access: it ends at **${time}**, and you will be asked again then.`,
   declined: {
     title: 'Authorization declined',
     subtitle: 'No access was granted',
@@ -55,6 +67,11 @@ export const enUs: CardTexts = {
     subtitle: 'The app can no longer act on your behalf',
     body: 'The stored credentials were deleted. To authorize again, send **login** (or 授权).',
   },
+  nothingToLogOut: {
+    title: 'Nothing to revoke',
+    subtitle: 'The app holds no authorization of yours',
+    body: 'You have no active authorization, so there was nothing to delete. To authorize, send **login** (or 授权).',
+  },
   status: {
     title: 'Authorization status',
     notAuthorizedSubtitle: 'Not authorized',
@@ -64,7 +81,6 @@ export const enUs: CardTexts = {
       reauth_required: 'Authorization needed again',
       invalidated: 'Revoked',
     },
-    validUntil: (time: string) => `Valid until **${time}**.`,
     reauthRequired:
       'The authorization is no longer valid (revoked or past its lifetime). Send **login** (or 授权) to authorize again.',
     invalidated: 'The authorization was revoked. Send **login** (or 授权) to authorize again.',
@@ -74,7 +90,7 @@ export const enUs: CardTexts = {
     subtitle: 'Send one of these commands in this chat',
     commands: [
       '**login** (or 授权): get an authorization card',
-      '**status** (or 状态): see what is authorized and until when',
+      '**status** (or 状态): see what is authorized',
       '**logout** (or 取消授权): revoke the authorization and delete the stored credentials',
     ].join('\n'),
   },

@@ -13,15 +13,23 @@ export const zhCn = {
     intro: '点击 **授权** 打开飞书授权页，确认后即完成授权。',
     expires: (time: string) => `此链接将于 **${time}** 失效，仅限本人使用，请勿转发此卡片。`,
     notYou: '如果这不是你发起的请求，点击 **拒绝** 即可。',
+    replaces: (name: string) => `当前已授权账号：${name}。继续授权将替换现有授权。`,
+    reauthReasons: {
+      revoked: '之前的授权已在飞书中被撤销，需要你重新授权，机器人才能继续代表你操作。',
+      expired: '之前的授权已到期（飞书要求定期重新授权），需要你重新授权，机器人才能继续代表你操作。',
+      lost_response: '续期授权时与飞书的连接中断，为安全起见需要你重新授权。',
+    },
     authorize: '授权',
     decline: '拒绝',
   },
   authorized: {
     title: '授权成功',
     subtitle: '应用现在可以代表你操作',
-    validUntil: (time: string) => `当前访问权限有效期至 **${time}**。`,
     revokeHint: '随时发送 **取消授权**（或 logout）即可撤销。',
   },
+  keepsAccess: '机器人会持续保持访问权限，直到你撤销授权，无需再次授权。',
+  renewalUntil: (time: string) => `授权会自动续期；当前续期凭证有效至 **${time}**，每次续期都会延长。`,
+  accessEnds: (time: string) => `本次授权未包含持续访问，访问权限将于 **${time}** 结束，届时需要重新授权。`,
   declined: {
     title: '已拒绝授权',
     subtitle: '未授予任何权限',
@@ -55,6 +63,11 @@ export const zhCn = {
     subtitle: '应用已无法再代表你操作',
     body: '已删除保存的授权凭证。如需重新授权，请发送 **授权**（或 login）。',
   },
+  nothingToLogOut: {
+    title: '没有需要取消的授权',
+    subtitle: '应用没有保存你的授权',
+    body: '你目前没有有效的授权，无需取消。如需授权，请发送 **授权**（或 login）。',
+  },
   status: {
     title: '授权状态',
     notAuthorizedSubtitle: '尚未授权',
@@ -64,7 +77,6 @@ export const zhCn = {
       reauth_required: '需要重新授权',
       invalidated: '已取消授权',
     },
-    validUntil: (time: string) => `授权有效期至 **${time}**。`,
     reauthRequired: '授权已失效（可能已被撤销或超过有效期），请发送 **授权**（或 login）重新授权。',
     invalidated: '授权已取消，发送 **授权**（或 login）可重新授权。',
   },
@@ -73,7 +85,7 @@ export const zhCn = {
     subtitle: '在与机器人的单聊中发送以下指令',
     commands: [
       '**授权**（或 login）：获取授权卡片',
-      '**状态**（或 status）：查看授权状态和有效期',
+      '**状态**（或 status）：查看授权状态',
       '**取消授权**（或 logout）：撤销授权并删除保存的凭证',
     ].join('\n'),
   },
