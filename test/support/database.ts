@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/data-source';
 import { runMigrations } from '../../src/database/run-migrations';
+import { keyFilePath } from '../../src/token-store/encryption-keys';
 import { testDatabaseUrl } from './test-database';
 
 export interface TestSchema {
@@ -33,8 +34,10 @@ export function tempPgliteDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'lark-pglite-'));
 }
 
+/** Removes the directory and the token key file that embedded mode generates beside a PGlite data directory. */
 export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+  rmSync(keyFilePath(dir), { force: true });
 }
 
 /** The `database` part of AppConfig for a test target (for DatabaseModule.forRoot or buildDataSourceOptions). */
