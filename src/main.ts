@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 
 import { createApp } from './app.factory';
 import { loadConfigOrExit } from './config/load-config';
+import { feishuUnreachableHint } from './lark/feishu-reachability';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
@@ -20,6 +21,8 @@ async function bootstrap(): Promise<void> {
       `API docs ${base}/api/docs, Feishu ${config.lark.openBaseUrl}`,
     'Main',
   );
+  const hint = await feishuUnreachableHint(config.lark.openBaseUrl);
+  if (hint) Logger.warn(hint, 'Main');
 }
 
 bootstrap().catch((error: unknown) => {
