@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 
-import { findChromium } from './chromium';
+import { type ChromiumInstall, findChromium } from './chromium';
 
 /** Quiet, offline-friendly flags: no sandbox (containers), no GPU, no QUIC, no background traffic. */
 export const CHROMIUM_ARGS = [
@@ -19,8 +19,8 @@ export const CHROMIUM_ARGS = [
  * Headless Chromium (see findChromium: never downloaded) with a fresh temporary profile (Playwright creates and
  * removes the user-data-dir). Close it in afterAll: a running browser keeps jest from exiting.
  */
-export async function launchChromium(timeoutMs = 30_000): Promise<Browser> {
-  const install = await findChromium();
+export async function launchChromium(timeoutMs = 30_000, chosen?: ChromiumInstall): Promise<Browser> {
+  const install = chosen ?? (await findChromium());
   try {
     return await chromium.launch({
       executablePath: install.executablePath,

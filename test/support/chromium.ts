@@ -38,10 +38,11 @@ export async function findChromium(): Promise<ChromiumInstall> {
   if (existsSync(systemPath)) {
     return { executablePath: systemPath, env: {}, source: process.env.CHROMIUM_PATH ? 'CHROMIUM_PATH' : 'Debian' };
   }
-  return unpackNpmChromium();
+  return npmChromium();
 }
 
-async function unpackNpmChromium(): Promise<ChromiumInstall> {
+/** The Chromium of @sparticuz/chromium, unpacked on first use. */
+export async function npmChromium(): Promise<ChromiumInstall> {
   const packageDir = path.resolve(path.dirname(require.resolve('@sparticuz/chromium')), '..');
   const { version } = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version: string };
   const dir = path.join(CACHE_ROOT, `sparticuz-chromium-${version}`);
