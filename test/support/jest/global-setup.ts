@@ -25,13 +25,26 @@ export default async function globalSetup(): Promise<void> {
   if (!problem) return;
   const embedded = await startEmbeddedPostgres();
   state.embedded = embedded;
-  // If the run dies before global-teardown, the server must not outlive it.
-  process.once('exit', () => embedded.killNow());
+  killOnExit(embedded);
   process.env.TEST_DATABASE_URL = embedded.url;
   console.log(
     `Postgres at ${redactUrl(url)} did not answer (${problem}): using an embedded Postgres ` +
       `${embedded.version} on port ${new URL(embedded.url).port} for this run.`,
   );
+}
+
+/**
+ * If the run ends before global-teardown (a failure, Ctrl-C, a kill), the server must not outlive it: killed on
+ * exit, and on a terminating signal, which is then re-raised so the run still ends as that signal says.
+ */
+function killOnExit(embedded: EmbeddedPostgres): void {
+  process.once('exit', () => embedded.killNow());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      embedded.killNow();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 async function whyUnreachable(url: string): Promise<string | undefined> {
