@@ -8,6 +8,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
     const owner = unprivilegedOwner();
     let nativeDir = binaries.nativeDir;
     if (owner) {
+      assertTraversable(path.dirname(root));
       chownSync(root, owner.uid, owner.gid);
       nativeDir = path.join(root, 'native');
       cpSync(binaries.nativeDir, nativeDir, { recursive: true, verbatimSymlinks: true });
@@ -143,6 +145,19 @@ function unprivilegedOwner(): { uid: number; gid: number } | undefined {
   const [, , uid, gid] = entry?.split(':') ?? [];
   if (!uid || !gid) throw new Error('running as root, and there is no `nobody` user to run Postgres as');
   return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** `nobody` must reach the server's directory: every directory above it searchable by others. */
+function assertTraversable(dir: string): void {
+  for (let current = dir; ; current = path.dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) {
+      throw new Error(
+        `As root, the embedded Postgres runs as nobody, who cannot enter ${current} (on the way to ${dir}). ` +
+          'Set TMPDIR to a directory others can reach, such as /tmp.',
+      );
+    }
+    if (path.dirname(current) === current) return;
+  }
 }
 
 function run(
