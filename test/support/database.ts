@@ -34,10 +34,11 @@ export function tempPgliteDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'lark-pglite-'));
 }
 
-/** Removes the directory and the token key file that embedded mode generates beside a PGlite data directory. */
+/** Removes the directory and what embedded mode keeps beside a PGlite data directory: key file and lock file. */
 export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   rmSync(keyFilePath(dir), { force: true });
+  rmSync(`${path.resolve(dir)}.lock`, { force: true });
 }
 
 /** The `database` part of AppConfig for a test target (for DatabaseModule.forRoot or buildDataSourceOptions). */
