@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { createApp } from './app.factory';
 import { loadConfigOrExit } from './config/load-config';
+import { feishuUnreachableHint } from './lark/feishu-reachability';
 
 /** A replica is given this long to stop (Kubernetes' terminationGracePeriodSeconds must be longer). */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -25,6 +26,8 @@ async function bootstrap(): Promise<void> {
       `API docs ${base}/api/docs, Feishu ${config.lark.openBaseUrl}`,
     'Main',
   );
+  const hint = await feishuUnreachableHint(config.lark.openBaseUrl);
+  if (hint) Logger.warn(hint, 'Main');
 }
 
 /**

@@ -18,7 +18,7 @@ export interface SdkLogger {
  */
 export function createSdkLogger(context = 'LarkSdk'): SdkLogger {
   const logger = new Logger(context);
-  const line = (args: unknown[]): string => redactor.text(args.map(summarize).join(' '));
+  const line = (args: unknown[]): string => redactor.text(reword(args.map(summarize).join(' ')));
 
   return {
     error: (...args) => logger.error(line(args)),
@@ -27,6 +27,15 @@ export function createSdkLogger(context = 'LarkSdk'): SdkLogger {
     debug: (...args) => logger.debug(line(args)),
     trace: (...args) => logger.verbose(line(args)),
   };
+}
+
+/**
+ * The SDK logs each failed reconnect attempt as "unable to connect to the server after trying N times", which reads
+ * as if it gave up; it goes on retrying (until the server's ReconnectCount, when it reports that as an error).
+ */
+function reword(text: string): string {
+  const attempt = /^ws unable to connect to the server after trying (\d+) times"?\)?$/.exec(text);
+  return attempt ? `[ws] connection attempt ${attempt[1]} failed; retrying` : text;
 }
 
 function summarize(arg: unknown): string {

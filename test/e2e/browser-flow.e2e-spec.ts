@@ -1,14 +1,15 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { Harness, startHarness } from '../support/app-harness';
-import { launchChromium, newScreenshotContext, readPngSize } from '../support/browser';
+import { screenshotDir } from '../support/artifacts';
+import { fontsRenderingText, launchChromium, newScreenshotContext, readPngSize } from '../support/browser';
+import { Cleanup } from '../support/cleanup';
 
-const SCREENSHOTS = path.resolve(__dirname, '../../docs/screenshots');
-const CHAT_SHOT = path.join(SCREENSHOTS, 'chat-authorized.png');
-const SUCCESS_SHOT = path.join(SCREENSHOTS, 'callback-success.png');
+const CHAT_SHOT = path.join(screenshotDir(), 'chat-authorized.png');
+const SUCCESS_SHOT = path.join(screenshotDir(), 'callback-success.png');
 
 /**
  * What a person does, in a real headless Chromium: type "login" in the simulator's chat, click Authorize on the
@@ -19,18 +20,22 @@ describe('card authorization in a browser (Chromium, Postgres)', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  const cleanup = new Cleanup();
 
   beforeAll(async () => {
-    [h, browser] = await Promise.all([startHarness({ database: 'postgres' }), launchChromium()]);
+    // Both at once; whichever started is stopped in afterAll even when the other failed.
+    const [harness, chromium] = await Promise.allSettled([startHarness({ database: 'postgres' }), launchChromium()]);
+    if (harness.status === 'fulfilled') cleanup.add(() => harness.value.close());
+    if (chromium.status === 'fulfilled') cleanup.add(() => chromium.value.close());
+    if (harness.status === 'rejected') throw harness.reason;
+    if (chromium.status === 'rejected') throw chromium.reason;
+    [h, browser] = [harness.value, chromium.value];
     context = await newScreenshotContext(browser, { locale: 'en-US', timeoutMs: 10_000 });
+    cleanup.add(() => context.close());
     page = await context.newPage();
   }, 45_000);
 
-  afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await h?.close();
-  }, 20_000);
+  afterAll(() => cleanup.run(), 20_000);
 
   it('chat → login → card → Authorize → consent → success page → authorized card', async () => {
     const user = await h.control.createUser('Zhang San');
@@ -79,7 +84,6 @@ describe('card authorization in a browser (Chromium, Postgres)', () => {
     await expect(page.locator('main').textContent()).resolves.toContain('Zhang San');
     const pageText = (await page.locator('body').textContent()) as string;
     expect(pageText).not.toContain(new URL(page.url()).searchParams.get('code') as string);
-    mkdirSync(SCREENSHOTS, { recursive: true });
     rmSync(SUCCESS_SHOT, { force: true });
     await page.screenshot({ path: SUCCESS_SHOT });
 
@@ -93,6 +97,12 @@ describe('card authorization in a browser (Chromium, Postgres)', () => {
     expect(await updated.locator('a[data-action="open_url"]').count()).toBe(0);
     await page.locator('#sim-status.on').waitFor();
     await updated.scrollIntoViewIfNeeded();
+    // The card's Chinese text ("取消授权") is drawn with the web font the simulator serves from the npm package,
+    // whatever fonts the machine has.
+    const fonts = await fontsRenderingText(page, '取消授权');
+    expect(fonts.length).toBeGreaterThan(0);
+    const webFont = { familyName: expect.stringMatching(/^Noto Sans SC\b/), isCustomFont: true };
+    expect(fonts).toEqual(fonts.map(() => expect.objectContaining(webFont)));
     rmSync(CHAT_SHOT, { force: true });
     await page.screenshot({ path: CHAT_SHOT });
 

@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { waitFor } from '../simulator/test-kit';
 import { startHarness, Harness } from '../support/app-harness';
 import { dmAndWaitForCard, headerTitle, metricValue } from '../support/flow';
+import { checkMetricsExposition } from '../support/prometheus';
+import { printNote } from '../support/test-logs';
 
 describe('the Lark gateway against the simulator (real SDK)', () => {
   let h: Harness;
@@ -70,29 +67,18 @@ describe('the Lark gateway against the simulator (real SDK)', () => {
     expect(JSON.stringify(card.content)).toContain('authorize');
   }, 30_000);
 
-  it('serves /metrics only with METRICS_TOKEN, and promtool accepts the exposition', async () => {
+  it('serves /metrics only with METRICS_TOKEN, in a well-formed exposition (promtool when installed)', async () => {
     expect((await fetch(`${h.baseUrl}/metrics`)).status).toBe(401);
     expect((await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     const body = await scrape(h);
     expect(body).toContain('# TYPE lark_service_auth_failure_total counter');
     expect(body).not.toMatch(/ou_[0-9a-f]/);
-    const file = join(mkdtempSync(join(tmpdir(), 'metrics-')), 'metrics.txt');
-    writeFileSync(file, body);
-    const findings = promtoolFindings(file);
-    const lines = findings.split('\n').filter((line) => line.trim().length > 0);
+    const report = checkMetricsExposition(body);
+    if (report.note) printNote(report.note);
     // The one accepted finding (docs/operations.md): the original service's gauge name ends in _count.
-    expect(lines.filter((line) => !line.includes('lark_service_token_active_count'))).toEqual([]);
+    expect(report.findings.filter((line) => !line.startsWith('lark_service_token_active_count '))).toEqual([]);
   });
 });
-
-/** promtool exits 1 when it has findings; either way its output is what we judge. */
-function promtoolFindings(file: string): string {
-  try {
-    return execFileSync('sh', ['-c', `promtool check metrics < ${file} 2>&1`], { encoding: 'utf8' });
-  } catch (error) {
-    return String((error as { stdout?: string }).stdout ?? '');
-  }
-}
 
 async function scrape(h: Harness): Promise<string> {
   const response = await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: `Bearer ${h.env.METRICS_TOKEN}` } });

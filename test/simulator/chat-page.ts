@@ -1,3 +1,4 @@
+import { WEB_FONT_FAMILY, WEB_FONT_IMPORT } from './asset-routes';
 import { CHAT_CLIENT_JS } from './chat-client';
 import { escapeHtml } from './http-util';
 import type { Identity, SimState } from './state';
@@ -23,9 +24,9 @@ const TEMPLATE_CSS = Object.entries(TEMPLATE_COLOURS)
   .map(([name, [bg, fg]]) => `.tpl-${name}{background:${bg};color:${fg}}.fc-${name}{color:${bg}}`)
   .join('');
 
-const STYLE = `
+const STYLE = `${WEB_FONT_IMPORT}
 *{box-sizing:border-box}html,body{height:100%}
-body{margin:0;font:14px/1.55 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;background:#f2f3f5;color:#1f2329}
+body{margin:0;font:14px/1.55 ${WEB_FONT_FAMILY},-apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;background:#f2f3f5;color:#1f2329}
 #sim-chat{display:flex;flex-direction:column;height:100%;max-width:760px;margin:0 auto;background:#fff;box-shadow:0 0 24px rgba(31,35,41,.06)}
 .top{display:flex;align-items:center;gap:12px;padding:12px 20px;border-bottom:1px solid #dee0e3}
 .top h1{font-size:16px;margin:0;flex:1}.top small{display:block;color:#8f959e;font-weight:400;font-size:12px}

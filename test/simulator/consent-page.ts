@@ -1,3 +1,4 @@
+import { WEB_FONT_FAMILY, WEB_FONT_IMPORT } from './asset-routes';
 import type { AuthorizeRequest } from './authorize';
 import { escapeHtml } from './http-util';
 import type { SimApp } from './state';
@@ -10,8 +11,8 @@ const SCOPE_TEXT: Record<string, string> = {
   'contact:user.email:readonly': 'Read your email address',
 };
 
-const STYLE = `
-*{box-sizing:border-box}body{margin:0;font:14px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;
+const STYLE = `${WEB_FONT_IMPORT}
+*{box-sizing:border-box}body{margin:0;font:14px/1.5 ${WEB_FONT_FAMILY},-apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;
 background:#f2f3f5;color:#1f2329;display:flex;justify-content:center;padding:48px 16px}
 .panel{background:#fff;border-radius:12px;box-shadow:0 4px 24px rgba(31,35,41,.08);width:100%;max-width:440px;padding:32px}
 .brand{display:flex;align-items:center;gap:10px;color:#3370ff;font-weight:600;margin-bottom:24px}

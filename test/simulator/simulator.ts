@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { registerAssetRoutes } from './asset-routes';
 import type { SimContext } from './context';
 import { registerControlRoutes } from './control-routes';
 import { Faults } from './faults';
@@ -108,6 +109,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   registerWsRoutes(router, sim);
   registerControlRoutes(router, sim);
   registerInteractionRoutes(router, sim);
+  registerAssetRoutes(router);
   for (const user of options.users ?? []) state.createUser(user.name, user.openId);
 
   const server = createServer((req, res) => void dispatch(router, req, res, log));

@@ -9,8 +9,10 @@ import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import { SimControlClient, Simulator, startSimulator } from '../simulator';
 import { waitFor } from '../simulator/test-kit';
-import { createTestSchema, removeTempDir, tempPgliteDir, TestSchema } from './database';
+import { Cleanup } from './cleanup';
+import { createTestSchema, removeTempDir, tempPgliteDir } from './database';
 import { freePort } from './free-port';
+import { captureLog } from './test-logs';
 
 export const TEST_API_TOKEN = 'test-api-token-0123456789abcdef';
 
@@ -42,12 +44,23 @@ export interface HarnessOptions {
 
 /**
  * The whole service on a free port against an in-process simulator and a fresh database (a new Postgres
- * schema or PGlite directory), driven only through public surfaces. Waits until /readyz says ready.
+ * schema or PGlite directory), driven only through public surfaces. Waits until /readyz says ready. When any
+ * step fails, what the earlier steps started is stopped again before the error is thrown.
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const sim = options.reuse?.sim ?? (await startSimulator({ quiet: true }));
-  let schema: TestSchema | undefined;
-  let pgliteDir: string | undefined;
+  const cleanup = new Cleanup();
+  return cleanup.guard(() => startHarnessSteps(options, cleanup));
+}
+
+async function startHarnessSteps(options: HarnessOptions, cleanup: Cleanup): Promise<Harness> {
+  let sim: Simulator;
+  if (options.reuse) {
+    sim = options.reuse.sim;
+  } else {
+    const started = await startSimulator({ quiet: true });
+    cleanup.add(() => started.close());
+    sim = started;
+  }
   let env: Record<string, string>;
   if (options.reuse) {
     env = options.reuse.env;
@@ -67,10 +80,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       FEISHU_HTTP_TIMEOUT_MS: '2000',
     };
     if ((options.database ?? 'postgres') === 'postgres') {
-      schema = await createTestSchema();
+      const schema = await createTestSchema();
+      cleanup.add(() => schema.drop());
       env.DATABASE_URL = schema.url;
     } else {
-      pgliteDir = tempPgliteDir();
+      const pgliteDir = tempPgliteDir();
+      cleanup.add(() => removeTempDir(pgliteDir));
       env.PGLITE_DATA_DIR = pgliteDir;
       delete env.TOKEN_ENCRYPTION_KEYS;
     }
@@ -80,19 +95,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const config = loadConfig(env, { dotenvPath: false });
   const logs: string[] = [];
+  const write = (line: string) => {
+    logs.push(line);
+    captureLog(line);
+  };
   const app = await createApp(config, {
-    logger: new AppLogger({ level: 'debug', format: 'json', write: (line) => logs.push(line) }),
+    logger: new AppLogger({ level: 'debug', format: 'json', write }),
     clock: options.clock,
   });
-  await app.listen(config.server.port, config.server.host);
-  const baseUrl = `http://127.0.0.1:${config.server.port}`;
-  await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).status === 200, 15_000, 'the service to be ready');
-
   let appClosed = false;
   const stopApp = async () => {
     if (!appClosed) await app.close();
     appClosed = true;
   };
+  cleanup.add(stopApp);
+  await app.listen(config.server.port, config.server.host);
+  const baseUrl = `http://127.0.0.1:${config.server.port}`;
+  await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).status === 200, 15_000, 'the service to be ready');
+
   return {
     sim,
     control: new SimControlClient(sim.url),
@@ -114,11 +134,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : undefined };
     },
-    async close() {
-      await stopApp();
-      if (!options.reuse) await sim.close();
-      await schema?.drop();
-      if (pgliteDir) removeTempDir(pgliteDir);
-    },
+    close: () => cleanup.run(),
   };
 }

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
-import { Browser, BrowserContext, chromium } from 'playwright-core';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 
-/** The system Chromium (never downloaded); override with CHROMIUM_PATH. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { type ChromiumInstall, findChromium } from './chromium';
 
 /** Quiet, offline-friendly flags: no sandbox (containers), no GPU, no QUIC, no background traffic. */
 export const CHROMIUM_ARGS = [
@@ -17,14 +16,22 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
- * Headless Chromium with a fresh temporary profile (Playwright creates and removes the user-data-dir).
- * Close it in afterAll: a running browser keeps jest from exiting.
+ * Headless Chromium (see findChromium: never downloaded) with a fresh temporary profile (Playwright creates and
+ * removes the user-data-dir). Close it in afterAll: a running browser keeps jest from exiting.
  */
-export async function launchChromium(timeoutMs = 30_000): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH} (set CHROMIUM_PATH); browser tests never download one`);
+export async function launchChromium(timeoutMs = 30_000, chosen?: ChromiumInstall): Promise<Browser> {
+  const install = chosen ?? (await findChromium());
+  try {
+    return await chromium.launch({
+      executablePath: install.executablePath,
+      env: { ...process.env, ...install.env },
+      headless: true,
+      args: CHROMIUM_ARGS,
+      timeout: timeoutMs,
+    });
+  } catch (error) {
+    throw new Error(`Chromium (${install.source}, ${install.executablePath}) did not start`, { cause: error });
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: timeoutMs });
 }
 
 export interface PageContextOptions {
@@ -61,4 +68,41 @@ export function readPngSize(file: string): { width: number; height: number; byte
   if (data.length < 24 || !data.subarray(0, 8).equals(PNG_SIGNATURE)) return undefined;
   if (data.toString('ascii', 12, 16) !== 'IHDR') return undefined;
   return { width: data.readUInt32BE(16), height: data.readUInt32BE(20), bytes: data.length };
+}
+
+export interface RenderedFont {
+  familyName: string;
+  isCustomFont: boolean;
+  glyphCount: number;
+}
+
+/**
+ * The fonts Chromium actually used to draw the text node containing `text` (DevTools' CSS.getPlatformFontsForNode),
+ * after the page's web fonts have loaded.
+ */
+export async function fontsRenderingText(page: Page, text: string): Promise<RenderedFont[]> {
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  const marked = await page.evaluate((wanted) => {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const parent = walker.currentNode.parentElement;
+      if (walker.currentNode.nodeValue?.includes(wanted) && parent) {
+        parent.setAttribute('data-font-probe', '');
+        return true;
+      }
+    }
+    return false;
+  }, text);
+  if (!marked) throw new Error(`no text node contains ${JSON.stringify(text)}`);
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('DOM.enable');
+    await cdp.send('CSS.enable');
+    const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: '[data-font-probe]' });
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    return fonts;
+  } finally {
+    await cdp.detach();
+  }
 }

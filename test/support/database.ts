@@ -10,6 +10,7 @@ import { AppConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/data-source';
 import { runMigrations } from '../../src/database/run-migrations';
 import { ENTITIES } from '../../src/entities';
+import { keyFilePath } from '../../src/token-store/encryption-keys';
 import { testDatabaseUrl } from './test-database';
 
 export interface TestSchema {
@@ -34,8 +35,11 @@ export function tempPgliteDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'lark-pglite-'));
 }
 
+/** Removes the directory and what embedded mode keeps beside a PGlite data directory: key file and lock file. */
 export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+  rmSync(keyFilePath(dir), { force: true });
+  rmSync(`${path.resolve(dir)}.lock`, { force: true });
 }
 
 /** The `database` part of AppConfig for a test target (for DatabaseModule.forRoot or buildDataSourceOptions). */
