@@ -10,11 +10,11 @@ import { rowsOf } from '../database/lease';
  * Requests are spaced a little wider than 1/rate: they leave on schedule but arrive with some jitter, and without
  * the margin more than `rate` of them could land in one second at Feishu's end.
  */
-const JITTER_MARGIN = 1.15;
+const JITTER_MARGIN = 1.2;
 /**
  * A request that wakes up more than half a slot late has lost its slot and queues again: waking late would crowd it
- * against the next slots. With the margin above, any second then holds at most rate / 1.15 + 1 requests as they
- * leave, which leaves room for about 100 ms of jitter on the way.
+ * against the next slots. With the margin above, any second then holds at most rate / 1.2 + 1 requests as they
+ * leave, which leaves room for about 150 ms of jitter on the way.
  */
 const LATE_FRACTION = 0.5;
 

@@ -104,7 +104,7 @@ describe('token refresh across replicas (separate processes, Postgres)', () => {
     await control.call('POST', '/_sim/stats/reset');
     const a = await replica('a', { FEISHU_TOKEN_RATE_PER_SECOND: '40' });
     const b = await replica('b', { FEISHU_TOKEN_RATE_PER_SECOND: '40' });
-    await waitFor(async () => (await states(users)).untouched === 0, 120_000, 'every token to be refreshed');
+    await waitFor(async () => (await states(users)).untouched === 0, 150_000, 'every token to be refreshed', 1_000);
 
     expect(await states(users)).toEqual({ rotated: 2000, reauth: 0, untouched: 0 });
     const stats = await control.stats();
@@ -141,7 +141,7 @@ describe('token refresh across replicas (separate processes, Postgres)', () => {
     expect(held[0]?.count).toBeGreaterThan(0);
     // The survivor takes over every lease the victims left when it runs out, and flags what was in flight.
     const survivor = await replica('survivor', { FEISHU_TOKEN_RATE_PER_SECOND: '50' });
-    await waitFor(async () => (await states(users)).untouched === 0, 120_000, 'every token to be settled');
+    await waitFor(async () => (await states(users)).untouched === 0, 120_000, 'every token to be settled', 1_000);
     const settled = await states(users);
     expect(settled.rotated + settled.reauth).toBe(600);
     expect((await control.stats()).refreshTokenReuse).toBe(0);

@@ -27,6 +27,8 @@ import { registerTokenRoutes } from './token-routes';
 import { registerWsRoutes } from './ws-routes';
 import { WsHub } from './ws-server';
 
+const TOKEN_PATHS = new Set(['/open-apis/authen/v2/oauth/token', '/oauth/v3/token']);
+
 export const DEFAULT_APP_ID = 'cli_0123456789abcdef';
 export const DEFAULT_APP_SECRET = 'sim-app-secret';
 export const DEFAULT_APP_NAME = 'lark-card-auth';
@@ -112,7 +114,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   registerAssetRoutes(router);
   for (const user of options.users ?? []) state.createUser(user.name, user.openId);
 
-  const server = createServer((req, res) => void dispatch(router, req, res, log));
+  const server = createServer((req, res) => {
+    // Token requests are counted the moment they arrive, before their body is read, so the per-second peak is as
+    // close to the wire as this process can see it.
+    if (req.method === 'POST' && TOKEN_PATHS.has((req.url ?? '').split('?')[0] ?? '')) state.tokenPeak.record();
+    void dispatch(router, req, res, log);
+  });
   server.on('upgrade', (req, socket, head) => sim.ws.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -43,11 +43,12 @@ export async function waitFor(
   predicate: () => boolean | Promise<boolean>,
   timeoutMs = 5000,
   what = 'condition',
+  pollMs = 25,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 

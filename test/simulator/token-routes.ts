@@ -104,7 +104,6 @@ async function handleToken(sim: SimContext, ctx: RouteContext, version: 'v2' | '
   const grantType = str(body.grant_type);
   if (grantType === 'authorization_code' || grantType === 'refresh_token') stats.tokenRequests[grantType] += 1;
   if (grantType === DEVICE_CODE_GRANT) stats.tokenRequests.device_code += 1;
-  state.tokenPeak.record();
   named?.tokenPeak.record();
 
   const fault = sim.faults.take('token', named?.appId);
