@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { Clock } from './common/clock';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { httpServerOptions, installHttpHooks } from './http/http-server';
 import { acceptEmptyJsonBodies } from './http/json-body';
 import { AppLogger } from './common/logging/app-logger';
 import { redactor } from './common/logging/redact';
@@ -23,11 +24,13 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const appLogger = options.logger ?? new AppLogger({ level: config.log.level, format: config.log.format });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config, options.clock),
-    new FastifyAdapter({ trustProxy: true }),
+    // Nest's adapter carries its own copy of Fastify, whose option types differ only nominally from ours.
+    new FastifyAdapter(httpServerOptions() as ConstructorParameters<typeof FastifyAdapter>[0]),
     // Nest's body parser would replace the JSON parser set up below.
     { logger: appLogger, bufferLogs: false, abortOnError: false, bodyParser: false },
   );
   acceptEmptyJsonBodies(app);
+  installHttpHooks(app, config);
   app.useGlobalFilters(new HttpExceptionFilter());
   const openApi = new DocumentBuilder()
     .setTitle('lark-card-auth')

@@ -114,8 +114,22 @@ export class AuthSessionRepository {
     return row;
   }
 
-  async setCardLocation(appId: string, id: string, messageId: string, chatId: string | undefined, now: Date) {
-    await this.sessions.update({ appId, id }, { messageId, chatId: chatId ?? null, updatedAt: now });
+  /** Records where the session's card is; returns the session as it is now (it may have moved on meanwhile). */
+  async setCardLocation(
+    appId: string,
+    id: string,
+    messageId: string,
+    chatId: string | undefined,
+    now: Date,
+  ): Promise<AuthSession | undefined> {
+    const [row] = await this.updateReturning(this.manager, `message_id = $4, chat_id = $5`, `app_id = $2 AND id = $3`, [
+      now,
+      appId,
+      id,
+      messageId,
+      chatId ?? null,
+    ]);
+    return row;
   }
 
   async setCardPatchPending(appId: string, id: string, pending: boolean, now: Date): Promise<void> {
@@ -143,11 +157,19 @@ export class AuthSessionRepository {
     );
   }
 
-  /** Sessions left in `exchanging` since before `cutoff` by a crashed process; the outcome is unknown, so they fail. */
+  /**
+   * Sessions left in `exchanging` since before `cutoff` by a crashed process: the outcome is unknown, so they fail;
+   * or, when a later session of the same user has completed since, they were overtaken and are superseded.
+   */
   failStuckExchanges(appId: string, now: Date, cutoff: Date): Promise<AuthSession[]> {
+    const overtaken = `EXISTS (SELECT 1 FROM auth_sessions later WHERE later.app_id = auth_sessions.app_id
+      AND later.open_id = auth_sessions.open_id AND later.id <> auth_sessions.id
+      AND later.created_at >= auth_sessions.created_at
+      AND later.status = 'completed')`;
     return this.updateReturning(
       this.manager,
-      `status = 'failed', reason = 'internal', pkce_verifier_enc = NULL`,
+      `status = CASE WHEN ${overtaken} THEN 'superseded' ELSE 'failed' END,
+       reason = CASE WHEN ${overtaken} THEN 'superseded' ELSE 'internal' END, pkce_verifier_enc = NULL`,
       `app_id = $2 AND status = 'exchanging' AND updated_at < $3`,
       [now, appId, cutoff],
     );

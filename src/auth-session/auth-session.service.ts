@@ -6,13 +6,14 @@ import { DEFAULT_LOCALE, Locale } from '../common/locale';
 import { withOfflineAccess } from '../common/scopes';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SentMessage } from '../lark/im-messages.client';
+import { FeishuApiError } from '../lark/lark.errors';
 import { CardMessenger } from '../messaging/card-messenger';
 import { ReauthorizationReason } from '../messaging/cards/auth-card.builder';
 import { MetricsService } from '../metrics/metrics.service';
 import { TokenCipher } from '../token-store/token-cipher';
 import { TokenStoreService } from '../token-store/token-store.service';
 import { AuthSession } from './auth-session.entity';
-import { AuthSessionNotFoundError, CardSendFailedError } from './auth-session.errors';
+import { AuthSessionNotFoundError, CardSendFailedError, UserUnreachableError } from './auth-session.errors';
 import { AuthSessionRepository } from './auth-session.repository';
 import { buildAuthorizeUrl, createPkce, createState } from './authorize-url';
 import { SessionCards } from './session-cards';
@@ -143,7 +144,7 @@ export class AuthSessionService implements BeforeApplicationShutdown {
       reason: 'admin',
     });
     if (!ended) return session;
-    if (session.status === 'completed') await this.tokens.invalidate(appId, session.openId);
+    if (session.status === 'completed') await this.tokens.invalidateGrantOf(appId, session.openId, session.id);
     await this.cards.patch(ended);
     return ended;
   }
@@ -184,12 +185,17 @@ export class AuthSessionService implements BeforeApplicationShutdown {
         reauthReason,
       });
     } catch (error) {
-      const now = this.clock.now();
-      await this.sessions.transition(session.appId, session.id, ['pending'], 'failed', now, {
-        reason: 'card_send_failed',
-      });
-      this.metrics.authFailed('card_send_failed');
-      this.logger.warn(`session ${session.id}: sending the card to ${session.openId} failed: ${describeError(error)}`);
+      const unreachable = error instanceof FeishuApiError && error.recipientUnreachable;
+      const reason = unreachable ? 'user_unreachable' : 'card_send_failed';
+      await this.sessions.transition(session.appId, session.id, ['pending'], 'failed', this.clock.now(), { reason });
+      this.metrics.authFailed(reason);
+      const line = `session ${session.id}: sending the card to ${session.openId} failed: ${describeError(error)}`;
+      if (unreachable) {
+        // The caller asked for a user the bot cannot reach: their problem, not ours.
+        this.logger.warn(line);
+        throw new UserUnreachableError(error);
+      }
+      this.logger.error(line);
       throw new CardSendFailedError(error);
     }
   }
@@ -200,9 +206,13 @@ export class AuthSessionService implements BeforeApplicationShutdown {
    */
   private async saveCardLocation(session: AuthSession, sent: SentMessage): Promise<void> {
     try {
-      await this.sessions.setCardLocation(session.appId, session.id, sent.messageId, sent.chatId, this.clock.now());
+      const now = this.clock.now();
+      const current = await this.sessions.setCardLocation(session.appId, session.id, sent.messageId, sent.chatId, now);
       session.messageId = sent.messageId;
       session.chatId = sent.chatId ?? null;
+      // A newer request superseded this one while its card was on the way, before anyone knew where the card was:
+      // it would still offer Authorize, so it is updated now.
+      if (current && current.status !== 'pending') await this.cards.patch(current);
     } catch (error) {
       this.logger.error(
         `session ${session.id}: card ${sent.messageId} was delivered but its location could not be saved, ` +

@@ -30,6 +30,8 @@ export const AUTH_FAILURE_REASONS = [
   'code_exchange_failed',
   'identity_mismatch',
   'card_send_failed',
+  // Feishu cannot deliver to the user (outside the app's availability, blocked the bot, unknown open_id).
+  'user_unreachable',
   'internal',
 ] as const;
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
@@ -43,11 +45,19 @@ export const CALLBACK_OUTCOMES = [
   'success',
   'denied',
   'invalid_state',
+  // Repeated or conflicting parameters: nothing is done with such a link.
+  'invalid_request',
   'missing_code',
   'expired',
   'already_used',
+  // Another request is exchanging this session's code right now; the page refreshes itself.
+  'in_progress',
+  // Feishu ended the consent with an error other than the user's refusal; the session stays usable.
+  'provider_error',
   'code_exchange_failed',
   'identity_mismatch',
+  // The database did not answer; the session is untouched and the same link works again shortly.
+  'unavailable',
   'internal',
 ] as const;
 export type CallbackOutcome = (typeof CALLBACK_OUTCOMES)[number];

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { Clock } from '../common/clock';
+import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
 import { describeError } from '../common/errors/describe-error';
 import { Locale } from '../common/locale';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -24,16 +25,24 @@ export interface CallbackQuery {
   state?: string;
   code?: string;
   error?: string;
+  /** A parameter given twice, or both `code` and `error`: nothing is done with such a request. */
+  malformed?: boolean;
 }
 
 export interface CallbackResult {
   outcome: CallbackOutcome;
   name?: string;
   cardPatchPending?: boolean;
-  /** already_used: how the session ended (absent while another request is still exchanging its code). */
+  /** already_used: how the session ended. */
   previousOutcome?: TerminalAuthSessionStatus;
   locale?: Locale;
 }
+
+/** The one `error` Feishu's consent page sends when the user refuses (docs/feishu-api.md, consent page). */
+const USER_DENIED = 'access_denied';
+/** How long the code exchange keeps retrying Feishu's temporary failures: the user is looking at a loading page. */
+const EXCHANGE_PATIENCE_MS = 8_000;
+const FIRST_EXCHANGE_RETRY_MS = 250;
 
 /**
  * GET /callback's work (docs/architecture.md, authorization flow): claim the session once by state hash, exchange
@@ -57,6 +66,11 @@ export class AuthorizationCallbackService {
 
   async completeAuthorization(query: CallbackQuery): Promise<CallbackResult> {
     const result = await this.handle(query).catch((error: unknown) => {
+      if (isDatabaseUnavailable(error)) {
+        // Nothing was claimed (or the claim did not commit): the same link works once the database is back.
+        this.logger.warn(`callback while the database is unavailable: ${describeError(error)}`);
+        return { outcome: 'unavailable' as const };
+      }
       this.logger.error(`callback failed unexpectedly: ${describeError(error, { stack: true })}`);
       return this.failure('internal', 'internal');
     });
@@ -64,7 +78,10 @@ export class AuthorizationCallbackService {
     return result;
   }
 
-  private async handle({ state, code, error }: CallbackQuery): Promise<CallbackResult> {
+  private async handle({ state, code, error, malformed }: CallbackQuery): Promise<CallbackResult> {
+    if (malformed) {
+      return this.failure('invalid_request', 'invalid_state', 'callback with repeated or conflicting parameters');
+    }
     if (!state && !code && !error) {
       // Nobody's session is involved (a bare visit), so no authorization failure is counted.
       this.logger.warn('callback without parameters');
@@ -72,7 +89,7 @@ export class AuthorizationCallbackService {
     }
     if (!state) return this.failure('invalid_state', 'invalid_state', 'callback without state');
     const stateHash = hashState(state);
-    if (error) return this.denied(stateHash);
+    if (error) return this.feishuError(stateHash, error);
     if (!code) {
       const session = await this.sessions.findByStateHash(stateHash);
       if (!session) return this.failure('invalid_state', 'invalid_state', 'callback with an unknown state');
@@ -83,9 +100,9 @@ export class AuthorizationCallbackService {
     }
     const claimed = await this.sessions.claimForExchange(stateHash, this.clock.now());
     if (!claimed) return this.notClaimable(stateHash);
-    return this.exchange(claimed, code).catch((error: unknown) => {
+    return this.exchange(claimed, code).catch((failure: unknown) => {
       this.logger.error(
-        `session ${claimed.id}: callback failed unexpectedly: ${describeError(error, { stack: true })}`,
+        `session ${claimed.id}: callback failed unexpectedly: ${describeError(failure, { stack: true })}`,
       );
       return this.endFailed(claimed, 'internal', 'internal');
     });
@@ -97,11 +114,7 @@ export class AuthorizationCallbackService {
     let user: FeishuUserInfo;
     try {
       const verifier = this.cipher.decrypt(session.pkceVerifierEnc ?? Buffer.alloc(0), session.keyId ?? '', aad);
-      tokens = await this.oauth.exchangeCode({
-        code,
-        codeVerifier: verifier,
-        redirectUri: this.config.oauth.redirectUri,
-      });
+      tokens = await this.exchangeWithRetry(session, code, verifier);
       user = await this.oauth.getUserInfo(tokens.accessToken);
     } catch (error) {
       if (!(error instanceof FeishuApiError)) throw error;
@@ -116,7 +129,7 @@ export class AuthorizationCallbackService {
 
     const now = this.clock.now();
     const completed = await this.sessions.manager.transaction(async (manager) => {
-      await this.tokens.saveGrant(session.appId, session.openId, tokens, user, manager);
+      await this.tokens.saveGrant(session.appId, session.openId, tokens, user, manager, session.id);
       return this.sessions.transition(
         session.appId,
         session.id,
@@ -136,9 +149,36 @@ export class AuthorizationCallbackService {
     return { outcome: 'success', name: user.name, cardPatchPending: !patched, locale: session.locale };
   }
 
-  private async denied(stateHash: string): Promise<CallbackResult> {
+  /**
+   * Feishu's temporary failures (429, 5xx, 20050, 20072, no connection) are retried with back-off while the code is
+   * fresh and the user waits. A request that may have reached Feishu (timeout after sending) is never repeated: the
+   * code may be spent.
+   */
+  private async exchangeWithRetry(session: AuthSession, code: string, codeVerifier: string): Promise<OAuthTokens> {
+    const giveUpAt = this.clock.now().getTime() + EXCHANGE_PATIENCE_MS;
+    for (let delay = FIRST_EXCHANGE_RETRY_MS; ; delay *= 2) {
+      try {
+        return await this.oauth.exchangeCode({ code, codeVerifier, redirectUri: this.config.oauth.redirectUri });
+      } catch (error) {
+        if (!(error instanceof FeishuApiError) || !error.retryable || error.mayHaveBeenProcessed) throw error;
+        const wait = Math.max(delay, (error.retryAfterSeconds ?? 0) * 1000);
+        if (this.clock.now().getTime() + wait > giveUpAt) throw error;
+        this.logger.warn(`session ${session.id}: code exchange failed (${error.message}); retrying in ${wait} ms`);
+        await this.clock.sleep(wait);
+      }
+    }
+  }
+
+  /** `?error=…&state=…`: the user refused (access_denied), or Feishu could not complete the consent. */
+  private async feishuError(stateHash: string, error: string): Promise<CallbackResult> {
     const session = await this.sessions.findByStateHash(stateHash);
-    if (!session) return this.failure('invalid_state', 'invalid_state', 'denial with an unknown state');
+    if (!session) return this.failure('invalid_state', 'invalid_state', 'consent error with an unknown state');
+    if (session.expiresAt <= this.clock.now() || session.status !== 'pending') return this.notClaimable(stateHash);
+    if (error !== USER_DENIED) {
+      // Not a refusal: the session stays pending, so the user can try the card again.
+      this.logger.warn(`session ${session.id}: Feishu ended the consent with "${error.slice(0, 40)}"`);
+      return { outcome: 'provider_error', locale: session.locale };
+    }
     const rejected = await this.move(session, ['pending'], 'rejected', { reason: 'denied' });
     if (!rejected) return this.notClaimable(stateHash);
     this.metrics.authFailed('denied');
@@ -147,7 +187,7 @@ export class AuthorizationCallbackService {
     return { outcome: 'denied', locale: session.locale };
   }
 
-  /** The state is known but the session cannot be claimed: expired, or already used in some way. */
+  /** The state is known but the session cannot be claimed: expired, being exchanged, or already used. */
   private async notClaimable(stateHash: string): Promise<CallbackResult> {
     const session = await this.sessions.findByStateHash(stateHash);
     if (!session) return this.failure('invalid_state', 'invalid_state', 'callback with an unknown state');
@@ -164,10 +204,14 @@ export class AuthorizationCallbackService {
         locale: session.locale,
       };
     }
+    if (session.status === 'exchanging') {
+      // Another request (or a process that died) holds it; the page refreshes until it is settled.
+      this.logger.log(`session ${session.id}: callback while its code is being exchanged`);
+      return { outcome: 'in_progress', locale: session.locale };
+    }
     this.metrics.authFailed('replayed');
     this.logger.warn(`session ${session.id}: callback replayed (session is ${session.status})`);
-    const previousOutcome = session.status === 'exchanging' ? undefined : session.status;
-    return { outcome: 'already_used', previousOutcome, locale: session.locale };
+    return { outcome: 'already_used', previousOutcome: session.status, locale: session.locale };
   }
 
   private async endFailed(

@@ -42,8 +42,8 @@ export class SessionExpiryJob implements OnApplicationBootstrap {
     for (const session of expired) await this.cards.patch(session);
     const stuck = await this.sessions.failStuckExchanges(appId, now, new Date(now.getTime() - STUCK_EXCHANGE_MS));
     for (const session of stuck) {
-      this.metrics.authFailed('internal');
-      this.logger.warn(`session ${session.id} was left exchanging; marked failed`);
+      if (session.status === 'failed') this.metrics.authFailed('internal');
+      this.logger.warn(`session ${session.id} was left exchanging by a process that stopped; now ${session.status}`);
       await this.cards.patch(session);
     }
     await this.cards.retryPending(appId);

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { Controller, Get, Head, Headers, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
@@ -22,6 +22,7 @@ export class CallbackController {
       state: single(query.state),
       code: single(query.code),
       error: single(query.error),
+      malformed: isMalformed(query),
     });
     // The browser's language first, then the language the card was sent in.
     const locale = localeFromAcceptLanguage(acceptLanguage) ?? result.locale ?? DEFAULT_LOCALE;
@@ -32,9 +33,23 @@ export class CallbackController {
     });
     await reply.status(page.status).headers(resultPageHeaders(page.html)).send(page.html);
   }
+
+  /**
+   * Link previews and prefetchers send HEAD: they get headers and nothing happens, so the code is still there when
+   * the user's browser arrives.
+   */
+  @Head()
+  async head(@Res() reply: FastifyReply): Promise<void> {
+    await reply.status(200).headers(resultPageHeaders('')).send();
+  }
 }
 
-/** A parameter given twice is as suspicious as a missing one. */
 function single(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** A parameter given twice, or both a code and an error: Feishu never sends such a redirect. */
+function isMalformed(query: Record<string, unknown>): boolean {
+  const repeated = ['state', 'code', 'error'].some((name) => Array.isArray(query[name]));
+  return repeated || (query.code !== undefined && query.error !== undefined);
 }

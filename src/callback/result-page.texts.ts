@@ -18,6 +18,26 @@ export const zhCN = {
     lead: '无法识别此授权链接，它可能不完整或已被修改。',
     hint: '请返回飞书，点击授权卡片上的按钮，或向机器人重新发送“授权”。',
   },
+  invalid_request: {
+    heading: '授权链接无效',
+    lead: '此授权链接的参数重复或互相矛盾，未做任何处理。',
+    hint: '请返回飞书，点击授权卡片上的按钮，或向机器人重新发送“授权”。',
+  },
+  in_progress: {
+    heading: '正在完成授权',
+    lead: '这次授权正在处理中，页面会自动刷新。',
+    hint: '请稍候，无需重复点击。',
+  },
+  provider_error: {
+    heading: '飞书未能完成授权',
+    lead: '飞书授权页返回了错误，本次授权未完成，授权卡片仍然有效。',
+    hint: '请返回飞书，再次点击授权卡片上的“授权”按钮。',
+  },
+  unavailable: {
+    heading: '服务暂时不可用',
+    lead: '服务暂时无法处理授权，本次授权尚未使用。',
+    hint: '请稍等一分钟，然后再次打开同一个链接（或再次点击卡片上的“授权”）。',
+  },
   missing_code: {
     heading: '授权未完成',
     lead: '飞书没有返回授权结果，本次授权未完成。',
@@ -79,6 +99,26 @@ export const enUS: ResultPageTexts = {
     heading: 'Invalid authorization link',
     lead: 'This authorization link is not recognised; it may be incomplete or altered.',
     hint: 'Go back to Feishu and use the button on the authorization card, or send "login" to the bot again.',
+  },
+  invalid_request: {
+    heading: 'Invalid authorization link',
+    lead: 'This link repeats or contradicts its own parameters, so nothing was done with it.',
+    hint: 'Go back to Feishu and use the button on the authorization card, or send "login" to the bot again.',
+  },
+  in_progress: {
+    heading: 'Finishing the authorization',
+    lead: 'This authorization is being completed right now; this page refreshes by itself.',
+    hint: 'Please wait a moment; there is no need to click again.',
+  },
+  provider_error: {
+    heading: 'Feishu could not finish the authorization',
+    lead: 'The Feishu consent page reported an error, so nothing was completed. The authorization card still works.',
+    hint: 'Go back to Feishu and click Authorize on the card again.',
+  },
+  unavailable: {
+    heading: 'Temporarily unavailable',
+    lead: 'The service cannot handle the authorization right now; this link has not been used.',
+    hint: 'Wait a minute, then open the same link again (or click Authorize on the card again).',
   },
   missing_code: {
     heading: 'Authorization not completed',

@@ -22,24 +22,35 @@ export const RESULT_PAGE_STATUS: Readonly<Record<CallbackOutcome, number>> = {
   success: 200,
   denied: 200,
   invalid_state: 400,
+  invalid_request: 400,
   missing_code: 400,
   expired: 410,
   already_used: 409,
+  in_progress: 202,
+  provider_error: 502,
   code_exchange_failed: 502,
   identity_mismatch: 403,
+  unavailable: 503,
   internal: 500,
 };
+
+/** Outcomes whose page reloads itself after a few seconds (the answer is about to change). */
+const REFRESH_SECONDS: Partial<Record<CallbackOutcome, number>> = { in_progress: 3 };
 
 type Tone = 'success' | 'neutral' | 'warning' | 'error';
 const TONE: Readonly<Record<CallbackOutcome, Tone>> = {
   success: 'success',
   denied: 'neutral',
   invalid_state: 'error',
+  invalid_request: 'error',
   missing_code: 'warning',
   expired: 'warning',
   already_used: 'neutral',
+  in_progress: 'neutral',
+  provider_error: 'warning',
   code_exchange_failed: 'error',
   identity_mismatch: 'error',
+  unavailable: 'warning',
   internal: 'error',
 };
 const ICON: Readonly<Record<Tone, string>> = { success: '✓', neutral: 'i', warning: '!', error: '✕' };
@@ -75,7 +86,7 @@ export function renderResultPage(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
+<meta name="robots" content="noindex, nofollow">${refresh(kind)}
 <title>${escapeHtml(heading)} · ${escapeHtml(t.product)}</title>
 <style>${STYLE}</style>
 </head>
@@ -110,6 +121,11 @@ export function resultPageHeaders(html: string): Record<string, string> {
   };
 }
 
+function refresh(kind: CallbackOutcome): string {
+  const seconds = REFRESH_SECONDS[kind];
+  return seconds === undefined ? '' : `\n<meta http-equiv="refresh" content="${seconds}">`;
+}
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
@@ -142,10 +158,14 @@ function content(
     }
     case 'denied':
     case 'invalid_state':
+    case 'invalid_request':
     case 'missing_code':
     case 'expired':
+    case 'in_progress':
+    case 'provider_error':
     case 'code_exchange_failed':
     case 'identity_mismatch':
+    case 'unavailable':
     case 'internal': {
       const { heading, lead, hint } = t[kind];
       return { heading, lines: [lead], hint };

@@ -20,7 +20,18 @@ export interface DataSourceExtra {
    * via TypeORM's `schema` and the connection's search_path.
    */
   schema?: string;
+  /**
+   * Postgres only: bound every query (client-side and server-side) and every connection attempt, so a database that
+   * stops answering turns into quick errors instead of requests that hang. The service's connection uses this;
+   * migrations and the CLIs do not (a migration or a wait for the migration lock may take long).
+   */
+  queryTimeouts?: boolean;
 }
+
+/** A query that has not answered after this long fails (the database is unreachable or badly overloaded). */
+export const QUERY_TIMEOUT_MS = 5_000;
+/** Getting a connection from the pool, or opening one, fails after this long. */
+export const CONNECT_TIMEOUT_MS = 3_000;
 
 /**
  * The one description of the database, shared by the app, the migration CLI and the tests: Postgres when
@@ -47,12 +58,26 @@ export function buildDataSourceOptions(config: AppConfig['database'], extra: Dat
     if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
       throw new Error(`Invalid schema name for the database connection: must match ${SCHEMA_NAME.source}`);
     }
+    const options = [
+      ...(schema === undefined ? [] : [`-c search_path=${schema}`]),
+      ...(extra.queryTimeouts
+        ? [`-c statement_timeout=${QUERY_TIMEOUT_MS}`, `-c idle_in_transaction_session_timeout=${QUERY_TIMEOUT_MS}`]
+        : []),
+    ];
     return {
       ...common,
       url: config.url,
       applicationName: 'lark-card-auth',
-      connectTimeoutMS: 5000,
-      ...(schema === undefined ? {} : { schema, extra: { options: `-c search_path=${schema}` } }),
+      connectTimeoutMS: CONNECT_TIMEOUT_MS,
+      ...(schema === undefined ? {} : { schema }),
+      extra: {
+        ...(options.length > 0 ? { options: options.join(' ') } : {}),
+        // TCP keepalive notices a connection that died silently; query_timeout bounds a query whose packets vanish.
+        keepAlive: true,
+        ...(extra.queryTimeouts
+          ? { query_timeout: QUERY_TIMEOUT_MS, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }
+          : {}),
+      },
     };
   }
 

@@ -21,7 +21,7 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({
-            ...buildDataSourceOptions(config.database, extra),
+            ...buildDataSourceOptions(config.database, { ...extra, queryTimeouts: true }),
             // Entities come from the feature modules' TypeOrmModule.forFeature, so database/ imports none of them.
             autoLoadEntities: true,
             retryAttempts: 3,
@@ -29,9 +29,10 @@ export class DatabaseModule {
           }),
           dataSourceFactory: async (options?: DataSourceOptions) => {
             if (!options) throw new Error('DatabaseModule: no data source options');
-            const dataSource = await new DataSource(options).initialize();
-            if (config.database.migrationsRun) await migrate(dataSource);
-            return dataSource;
+            // Migrations get their own connection without query timeouts: one may take long, and so may the wait
+            // for another replica's migration lock.
+            if (config.database.migrationsRun) await migrate(buildDataSourceOptions(config.database, extra));
+            return new DataSource(options).initialize();
           },
         }),
       ],
@@ -41,8 +42,9 @@ export class DatabaseModule {
   }
 }
 
-async function migrate(dataSource: DataSource): Promise<void> {
+async function migrate(options: DataSourceOptions): Promise<void> {
   const logger = new Logger(DatabaseModule.name);
+  const dataSource = await new DataSource(options).initialize();
   try {
     const applied = await runMigrations(dataSource);
     logger.log(
@@ -50,8 +52,7 @@ async function migrate(dataSource: DataSource): Promise<void> {
         ? 'Database schema is up to date (no pending migrations)'
         : `Applied ${applied.length} migration(s): ${applied.map((migration) => migration.name).join(', ')}`,
     );
-  } catch (error) {
-    await dataSource.destroy().catch(() => undefined);
-    throw error;
+  } finally {
+    await dataSource.destroy();
   }
 }

@@ -21,6 +21,15 @@ export const FEISHU_OUTCOMES = ['success', ...FEISHU_FAILURE_KINDS] as const;
 /** Codes after which retrying the same request may succeed (docs/feishu-api.md, error codes). */
 const RETRYABLE_CODES = new Set([20050, 20072, 99991400]);
 
+/** Rate limits: the app-wide one (HTTP 429) and IM's per-user and per-message 5 QPS (HTTP 400, 230020). */
+const RATE_LIMIT_CODES = new Set([99991400, 230020]);
+
+/**
+ * Message answers meaning Feishu cannot deliver to this user at all: outside the app's availability (230013), the
+ * user blocked the bot (230053), not in the chat (230002), an open_id of another app (99992361).
+ */
+const RECIPIENT_UNREACHABLE_CODES = new Set([230002, 230013, 230053, 99992361]);
+
 /**
  * Refresh answers after which the grant is gone and only a new authorization helps: refresh token invalid (20026),
  * expired (20037, also the 365-day limit), revoked (20064), already used (20073), user gone or barred (20008,
@@ -75,6 +84,11 @@ export class FeishuApiError extends AppError {
     return this.feishuCode !== undefined && GRANT_LOST_CODES.has(this.feishuCode);
   }
 
+  /** The message cannot reach this user: the caller asked for someone the bot cannot talk to. */
+  get recipientUnreachable(): boolean {
+    return this.feishuCode !== undefined && RECIPIENT_UNREACHABLE_CODES.has(this.feishuCode);
+  }
+
   /** Feishu does not accept the user access token any more (user_info). */
   get userTokenInvalid(): boolean {
     return this.feishuCode !== undefined && USER_TOKEN_INVALID_CODES.has(this.feishuCode);
@@ -102,7 +116,7 @@ export function feishuErrorFrom(
   if (httpStatus >= 200 && httpStatus < 300 && code === 0) return undefined;
   const feishuMessage = stringField(record.error_description) ?? stringField(record.msg) ?? stringField(record.error);
   const retryAfterSeconds = retryAfterHeader ? Number(retryAfterHeader) || undefined : undefined;
-  if (httpStatus === 429 || code === 99991400) {
+  if (httpStatus === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) {
     return new FeishuApiError(api, 'rate_limited', true, {
       httpStatus,
       feishuCode: code,

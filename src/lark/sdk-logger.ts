@@ -21,7 +21,9 @@ export function createSdkLogger(context = 'LarkSdk'): SdkLogger {
   const line = (args: unknown[]): string => redactor.text(reword(args.map(summarize).join(' ')));
 
   return {
-    error: (...args) => logger.error(line(args)),
+    // A failed request the SDK dumps is also thrown to our client, which records, classifies and logs it with
+    // context at the right level; the SDK's own copy (already stripped of secrets) is only worth a debug line.
+    error: (...args) => (args.some(isRequestFailure) ? logger.debug(line(args)) : logger.error(line(args))),
     warn: (...args) => logger.warn(line(args)),
     info: (...args) => logger.log(line(args)),
     debug: (...args) => logger.debug(line(args)),
@@ -51,6 +53,11 @@ interface AxiosLike {
   config?: { method?: string; url?: string };
   response?: { status?: number; data?: unknown };
   code?: string;
+}
+
+function isRequestFailure(arg: unknown): boolean {
+  if (Array.isArray(arg)) return arg.some(isRequestFailure);
+  return (arg instanceof Error && (arg as Error & AxiosLike).isAxiosError === true) || isAxiosLike(arg);
 }
 
 /** The SDK sometimes logs the request failure as a plain object whose config.data holds the whole request body. */

@@ -5,7 +5,10 @@ import { ImMessagesClient, SentMessage } from '../lark/im-messages.client';
 import { FeishuApiError } from '../lark/lark.errors';
 import { Card, pendingCard, PendingCardInput } from './cards/auth-card.builder';
 
+/** Other temporary failures are tried this often; rate limits (5 QPS per user and message) get more tries. */
 const MAX_ATTEMPTS = 3;
+const MAX_RATE_LIMITED_ATTEMPTS = 8;
+const FIRST_WAIT_MS = 250;
 const MAX_WAIT_MS = 5_000;
 
 /**
@@ -35,15 +38,18 @@ export class CardMessenger {
     return this.withRetry('patch', () => this.messages.patchInteractive(messageId, card));
   }
 
+  /** Exponential back-off with jitter, or Feishu's x-ogw-ratelimit-reset when it says, capped. */
   private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries += 1) {
       try {
         return await attempt();
       } catch (error) {
-        if (!(error instanceof FeishuApiError) || !error.retryable || tries >= MAX_ATTEMPTS) throw error;
-        const waitMs = Math.min(
-          MAX_WAIT_MS,
-          error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 250 * tries,
+        if (!(error instanceof FeishuApiError) || !error.retryable) throw error;
+        const limit = error.kind === 'rate_limited' ? MAX_RATE_LIMITED_ATTEMPTS : MAX_ATTEMPTS;
+        if (tries >= limit) throw error;
+        const backoff = FIRST_WAIT_MS * 2 ** (tries - 1) * (0.5 + Math.random());
+        const waitMs = Math.round(
+          Math.min(MAX_WAIT_MS, error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : backoff),
         );
         this.logger.warn(
           `card ${what} failed (${error.kind}${error.feishuCode ? ` ${error.feishuCode}` : ''}); retrying in ${waitMs} ms`,

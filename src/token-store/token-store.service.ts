@@ -56,6 +56,7 @@ export class TokenStoreService {
     tokens: OAuthTokens,
     user: FeishuUserInfo,
     manager?: EntityManager,
+    grantedBySession?: string,
   ): Promise<void> {
     const aad = `${appId}:${openId}`;
     const now = this.clock.now().getTime();
@@ -78,6 +79,7 @@ export class TokenStoreService {
         refreshExpiresAt: tokens.refreshExpiresInSeconds ? new Date(now + tokens.refreshExpiresInSeconds * 1000) : null,
         grantedAt: new Date(now),
         refreshDueAt: new Date(now + lifetimeMs * (1 - this.config.tokens.refreshThreshold)),
+        grantedBySession: grantedBySession ?? null,
       },
       manager,
     );
@@ -125,9 +127,12 @@ export class TokenStoreService {
     return ended ? 'invalidated' : 'not_active';
   }
 
-  /** An administrator's end of a grant (without the logout's session side, which the caller does). */
-  invalidate(appId: string, openId: string): Promise<boolean> {
-    return this.tokens.invalidate(appId, openId, this.clock.now());
+  /**
+   * An administrator ended the session that granted the user's token: the token ends with it, unless a later
+   * session has granted a newer one since.
+   */
+  invalidateGrantOf(appId: string, openId: string, sessionId: string): Promise<boolean> {
+    return this.tokens.invalidate(appId, openId, this.clock.now(), sessionId);
   }
 
   countActive(appId: string): Promise<number> {

@@ -104,6 +104,10 @@ export class UserToken {
   @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
   nextAttemptAt!: Date;
 
+  /** The authorization session whose callback stored the current grant. */
+  @Column({ name: 'granted_by_session', type: 'uuid', nullable: true })
+  grantedBySession!: string | null;
+
   /** Set just before a refresh request leaves, cleared when its answer is written: a lost answer shows here. */
   @Column({ name: 'refresh_sent_at', type: 'timestamptz', nullable: true })
   refreshSentAt!: Date | null;

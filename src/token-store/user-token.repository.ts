@@ -21,6 +21,8 @@ export interface GrantRow {
   refreshExpiresAt: Date | null;
   grantedAt: Date;
   refreshDueAt: Date;
+  /** The session whose callback granted it (none when seeded outside a callback). */
+  grantedBySession?: string | null;
 }
 
 /** What a successful refresh writes. */
@@ -77,15 +79,19 @@ export class UserTokenRepository {
       grant.refreshExpiresAt,
       grant.grantedAt,
       grant.refreshDueAt,
+      grant.grantedBySession ?? null,
     ]);
   }
 
-  /** Logout or admin: the row stays for audit, its secrets are dropped. The row as it was, when it was active. */
-  async invalidate(appId: string, openId: string, now: Date): Promise<boolean> {
+  /**
+   * Logout or admin: the row stays for audit, its secrets are dropped. With `grantedBySession`, only if that session
+   * granted the token stored now. False when nothing active was ended.
+   */
+  async invalidate(appId: string, openId: string, now: Date, grantedBySession?: string): Promise<boolean> {
     const rows = await this.update(
       `status = 'invalidated', ${NO_SECRETS}, lease_owner = NULL, lease_until = NULL`,
-      `app_id = $2 AND open_id = $3 AND status = 'active'`,
-      [now, appId, openId],
+      `app_id = $2 AND open_id = $3 AND status = 'active' AND ($4::uuid IS NULL OR granted_by_session = $4::uuid)`,
+      [now, appId, openId, grantedBySession ?? null],
     );
     return rows.length > 0;
   }
@@ -249,6 +255,7 @@ export class UserTokenRepository {
       lastError: (row.last_error as string | null) ?? null,
       isOnline: (row.is_online as boolean | null) ?? null,
       lastCheckedAt: row.last_checked_at ? new Date(row.last_checked_at as string) : null,
+      grantedBySession: (row.granted_by_session as string | null) ?? null,
       version: row.version as number,
       createdAt: new Date(row.created_at as string),
       updatedAt: new Date(row.updated_at as string),
@@ -262,14 +269,15 @@ const NO_SECRETS =
 const UPSERT_GRANT = `
   INSERT INTO user_tokens (app_id, open_id, union_id, user_id, name, access_token_enc, refresh_token_enc, key_id,
     refresh_token_hash, scopes, access_expires_at, refresh_expires_at, granted_at, refresh_due_at, status,
-    next_attempt_at, created_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $13, $13, $13)
+    next_attempt_at, created_at, updated_at, granted_by_session)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $13, $13, $13, $15)
   ON CONFLICT (app_id, open_id) DO UPDATE SET
     union_id = EXCLUDED.union_id, user_id = EXCLUDED.user_id, name = EXCLUDED.name,
     access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc,
     key_id = EXCLUDED.key_id, refresh_token_hash = EXCLUDED.refresh_token_hash, scopes = EXCLUDED.scopes,
     access_expires_at = EXCLUDED.access_expires_at, refresh_expires_at = EXCLUDED.refresh_expires_at,
     granted_at = EXCLUDED.granted_at, refresh_due_at = EXCLUDED.refresh_due_at, status = 'active',
+    granted_by_session = EXCLUDED.granted_by_session,
     lease_owner = NULL, lease_until = NULL, refresh_attempts = 0, next_attempt_at = EXCLUDED.granted_at,
     refresh_sent_at = NULL, last_error = NULL, is_online = NULL, last_checked_at = NULL,
     version = user_tokens.version + 1, updated_at = EXCLUDED.granted_at`;

@@ -153,20 +153,24 @@ describe('authorization failures (Postgres)', () => {
     await expectNoToken(h, other.openId);
   });
 
+  // Server errors of the token endpoint are retried within the page's patience, so those faults stay on for the
+  // whole attempt; a timeout is never retried (the code may be spent) and user_info errors are not transient.
   it.each([
-    ['token', 'code20050', 'Code Exchange 20050'],
-    ['token', 'timeout', 'Code Exchange Timeout'],
-    ['token', 'error_in_200', 'Token Error In 200'],
-    ['user_info', 'error_in_200', 'User Info Error In 200'],
+    ['token', 'code20050', 'Code Exchange 20050', 'persistent'],
+    ['token', 'timeout', 'Code Exchange Timeout', 'once'],
+    ['token', 'error_in_200', 'Token Error In 200', 'persistent'],
+    ['user_info', 'error_in_200', 'User Info Error In 200', 'once'],
   ] as const)(
     '%s fault %s → 502 with a retry hint, session failed/code_exchange_failed',
-    async (api, fault, name) => {
+    async (api, fault, name, duration) => {
       const { user, card, authorizeUrl } = await startSession(h, name);
       const location = await consent(h.control, user.openId, authorizeUrl);
       const before = await scrapeMetrics(h.baseUrl);
-      await h.control.fault(api, fault);
+      if (duration === 'persistent') await h.control.faultRate(api, fault, 1);
+      else await h.control.fault(api, fault);
 
       const page = await openPage(location);
+      await h.control.clearFaults();
       expect(page.status).toBe(502);
       expect(page.html).toContain('Authorization failed');
       expect(page.html).toContain('to try again');

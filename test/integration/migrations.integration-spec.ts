@@ -73,6 +73,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'created_at timestamptz NO',
     'updated_at timestamptz NO',
     'refresh_sent_at timestamptz YES',
+    'granted_by_session uuid YES',
   ],
   token_endpoint_budgets: ['app_id text NO', 'next_free_at timestamptz NO'],
 };

@@ -40,6 +40,8 @@ export interface HarnessOptions {
   reuse?: { sim: Simulator; env: Record<string, string> };
   /** The service's time source (a FakeClock to move time instead of waiting). */
   clock?: Clock;
+  /** Changes the Postgres URL the service gets (e.g. to go through a TCP proxy the test controls). */
+  rewriteDatabaseUrl?: (url: string) => string;
 }
 
 /**
@@ -82,7 +84,7 @@ async function startHarnessSteps(options: HarnessOptions, cleanup: Cleanup): Pro
     if ((options.database ?? 'postgres') === 'postgres') {
       const schema = await createTestSchema();
       cleanup.add(() => schema.drop());
-      env.DATABASE_URL = schema.url;
+      env.DATABASE_URL = options.rewriteDatabaseUrl ? options.rewriteDatabaseUrl(schema.url) : schema.url;
     } else {
       const pgliteDir = tempPgliteDir();
       cleanup.add(() => removeTempDir(pgliteDir));

@@ -24,6 +24,14 @@ describe('Redactor', () => {
     expect(text).not.toMatch(/t-g1044|eyJhbGci|u-abcdefghij/);
   });
 
+  it('keeps numeric Feishu error codes readable in log lines, and still masks authorization codes in URLs', () => {
+    const line = redactor.text('request failed: POST /open-apis/im/v1/messages status=400 code=230020 msg=limit');
+    expect(line).toContain('code=230020');
+    expect(redactor.text('GET /callback?code=20050&state=x')).toContain('code=20050');
+    expect(redactor.text('GET /callback?code=a1b2c3&state=x')).not.toContain('a1b2c3');
+    expect(redactor.text('form code=Xy-12_ab&grant_type=authorization_code')).not.toContain('Xy-12_ab');
+  });
+
   it('keeps numeric Feishu error codes but masks string authorization codes in JSON text', () => {
     expect(redactor.text('{"code":20064,"msg":"revoked"}')).toContain('"code":20064');
     expect(redactor.text('{"grant_type":"authorization_code","code":"Xy-12_ab"}')).not.toContain('Xy-12_ab');

@@ -10,9 +10,11 @@ const SECRET_KEY =
  */
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [
-    /((?:^|[?&#\s])(?:code|state|ticket|access_token|refresh_token|code_verifier|code_challenge|client_secret|app_secret)=)[^&#\s"']*/gi,
+    /((?:^|[?&#\s])(?:state|ticket|access_token|refresh_token|code_verifier|code_challenge|client_secret|app_secret)=)[^&#\s"']*/gi,
     `$1${REDACTED}`,
   ],
+  // An authorization code in a URL or form; `code=20050` in a log line is Feishu's error code and stays readable.
+  [/((?:^|[?&#\s])code=)(?!\d{1,12}(?:[&#\s"']|$))[^&#\s"']*/gi, `$1${REDACTED}`],
   [/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, `$1${REDACTED}`],
   [
     /(["']?(?:app_secret|client_secret|AppSecret|refresh_token|access_token|tenant_access_token|code_verifier)["']?\s*[:=]\s*["']?)[^"',}\s&]+/g,
