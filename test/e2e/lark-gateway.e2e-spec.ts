@@ -61,7 +61,7 @@ describe('the Lark gateway against the simulator (real SDK)', () => {
       'readiness to drop and come back',
     );
     const metrics = await scrape(h);
-    expect(metrics).toMatch(/^lark_service_ws_connected 1$/m);
+    expect(metrics).toMatch(/^lark_service_ws_connected\{app_id="cli_0123456789abcdef"\} 1$/m);
     const user = await h.control.createUser('After Reconnect');
     const card = await dmAndWaitForCard(h.control, user.openId, 'login');
     expect(JSON.stringify(card.content)).toContain('authorize');
