@@ -32,7 +32,12 @@ describe('the Lark gateway against the simulator (real SDK)', () => {
     const failedSends = (metrics: string) =>
       ['api_error', 'http_error', 'network_error', 'timeout'].reduce(
         (sum, outcome) =>
-          sum + metricValue(metrics, 'lark_service_feishu_requests_total', { api: 'message_create', outcome }),
+          sum +
+          metricValue(metrics, 'lark_service_feishu_requests_total', {
+            api: 'message_create',
+            outcome,
+            app_id: h.config.apps[0]!.appId,
+          }),
         0,
       );
     expect(failedSends(await scrape(h))).toBeGreaterThan(failedSends(metricsBefore));
