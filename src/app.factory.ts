@@ -44,8 +44,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
 /** Every configured secret is masked in logs by value, whatever line it turns up in. */
 function registerSecrets(config: AppConfig): void {
-  redactor.addSecret(config.lark.appSecret);
-  for (const token of config.apiTokens) redactor.addSecret(token);
+  for (const app of config.apps) redactor.addSecret(app.appSecret);
+  for (const { token } of config.apiTokens) redactor.addSecret(token);
   redactor.addSecret(config.metricsToken);
   for (const { key } of config.encryptionKeys) redactor.addSecret(key.toString('base64'));
   if (config.database.url) {

@@ -23,11 +23,13 @@ async function bootstrap(): Promise<void> {
   const base = (await app.getUrl()).replace('[::1]', 'localhost');
   Logger.log(
     `lark-card-auth listening on ${base} — callback ${config.oauth.redirectUri}, metrics ${base}/metrics, ` +
-      `API docs ${base}/api/docs, Feishu ${config.lark.openBaseUrl}`,
+      `API docs ${base}/api/docs, apps ${config.apps.map((app) => `${app.appId} at ${app.openBaseUrl}`).join(', ')}`,
     'Main',
   );
-  const hint = await feishuUnreachableHint(config.lark.openBaseUrl);
-  if (hint) Logger.warn(hint, 'Main');
+  for (const openBaseUrl of new Set(config.apps.map((app) => app.openBaseUrl))) {
+    const hint = await feishuUnreachableHint(openBaseUrl);
+    if (hint) Logger.warn(hint, 'Main');
+  }
 }
 
 /**

@@ -1,11 +1,11 @@
-import { Inject, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LarkModule } from '../lark/lark.module';
 import { MessagingModule } from '../messaging/messaging.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { TokenStoreModule } from '../token-store/token-store.module';
+import { AppsController } from './apps.controller';
 import { AuthSession } from './auth-session.entity';
 import { AuthSessionController } from './auth-session.controller';
 import { AuthSessionRepository } from './auth-session.repository';
@@ -33,13 +33,13 @@ import { TokenEventsHandler } from './token-events.handler';
     SessionCleanupJob,
     TokenEventsHandler,
   ],
-  controllers: [AuthSessionController, MaintenanceController],
+  controllers: [AuthSessionController, AppsController, MaintenanceController],
   exports: [AuthSessionService, AuthorizationCallbackService],
 })
 export class AuthSessionModule {
-  constructor(metrics: MetricsService, sessions: AuthSessionRepository, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(metrics: MetricsService, sessions: AuthSessionRepository) {
     metrics.declareLabelValues('authFailureTotal', { reason: AUTH_FAILURE_REASONS });
     metrics.declareLabelValues('callbackRequestsTotal', { outcome: CALLBACK_OUTCOMES });
-    metrics.readGaugeFrom('authSessionActive', () => sessions.countPending(config.lark.appId));
+    metrics.readGaugeFrom('authSessionActive', (appId) => sessions.countPending(appId));
   }
 }

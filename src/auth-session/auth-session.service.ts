@@ -2,9 +2,10 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 
 import { Clock } from '../common/clock';
 import { describeError } from '../common/errors/describe-error';
-import { DEFAULT_LOCALE, Locale } from '../common/locale';
+import { Locale } from '../common/locale';
 import { withOfflineAccess } from '../common/scopes';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { LarkAppRegistry } from '../lark/app-registry';
 import { SentMessage } from '../lark/im-messages.client';
 import { FeishuApiError } from '../lark/lark.errors';
 import { CardMessenger } from '../messaging/card-messenger';
@@ -46,6 +47,7 @@ export class AuthSessionService implements BeforeApplicationShutdown {
     private readonly cards: SessionCards,
     private readonly tokens: TokenStoreService,
     private readonly cipher: TokenCipher,
+    private readonly apps: LarkAppRegistry,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
   ) {}
@@ -53,8 +55,9 @@ export class AuthSessionService implements BeforeApplicationShutdown {
   /** Supersedes any pending session of the user, creates a new one and sends its card. */
   async requestAuthorization(request: AuthorizationRequest): Promise<AuthSession> {
     const { appId, openId } = request;
-    const scopes = withOfflineAccess(request.scopes?.length ? request.scopes : this.config.oauth.scopes);
-    const locale = request.locale ?? DEFAULT_LOCALE;
+    const app = this.apps.settings(appId);
+    const scopes = withOfflineAccess(request.scopes?.length ? request.scopes : app.scopes);
+    const locale = request.locale ?? app.locale;
     const { state, stateHash } = createState();
     const pkce = createPkce();
     const verifier = this.cipher.encrypt(pkce.verifier, `${appId}:${openId}`);
@@ -85,7 +88,7 @@ export class AuthSessionService implements BeforeApplicationShutdown {
     for (const old of superseded) await this.cards.patch(old);
 
     const authorizeUrl = buildAuthorizeUrl({
-      accountsBaseUrl: this.config.lark.accountsBaseUrl,
+      accountsBaseUrl: app.accountsBaseUrl,
       appId,
       redirectUri: this.config.oauth.redirectUri,
       scopes,
@@ -165,7 +168,7 @@ export class AuthSessionService implements BeforeApplicationShutdown {
   /** The language of the user's latest session, to speak to them the same way when the service writes first. */
   async lastLocaleOf(appId: string, openId: string): Promise<Locale> {
     const [latest] = await this.sessions.listByOpenId(appId, openId, 1);
-    return latest?.locale ?? DEFAULT_LOCALE;
+    return latest?.locale ?? this.apps.settings(appId).locale;
   }
 
   private async sendCard(
@@ -175,7 +178,8 @@ export class AuthSessionService implements BeforeApplicationShutdown {
   ): Promise<SentMessage> {
     const grant = await this.tokens.describeGrant(session.appId, session.openId);
     try {
-      return await this.messenger.sendAuthCard(session.openId, {
+      return await this.messenger.sendAuthCard(session.appId, session.openId, {
+        appName: this.apps.settings(session.appId).displayName,
         sessionId: session.id,
         authorizeUrl,
         scopes: session.scopes,

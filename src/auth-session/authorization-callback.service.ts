@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
 import { describeError } from '../common/errors/describe-error';
 import { Locale } from '../common/locale';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { LarkAppRegistry } from '../lark/app-registry';
 import { FeishuApiError } from '../lark/lark.errors';
 import { FeishuUserInfo, OAuthClient, OAuthTokens } from '../lark/oauth.client';
 import { MetricsService } from '../metrics/metrics.service';
@@ -36,6 +37,8 @@ export interface CallbackResult {
   /** already_used: how the session ended. */
   previousOutcome?: TerminalAuthSessionStatus;
   locale?: Locale;
+  /** The display name of the session's app, when it has one. */
+  appName?: string;
 }
 
 /** The one `error` Feishu's consent page sends when the user refuses (docs/feishu-api.md, consent page). */
@@ -57,6 +60,7 @@ export class AuthorizationCallbackService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: AuthSessionRepository,
     private readonly oauth: OAuthClient,
+    private readonly apps: LarkAppRegistry,
     private readonly tokens: TokenStoreService,
     private readonly cipher: TokenCipher,
     private readonly cards: SessionCards,
@@ -95,7 +99,7 @@ export class AuthorizationCallbackService {
       if (!session) return this.failure('invalid_state', 'invalid_state', 'callback with an unknown state');
       return {
         ...this.failure('missing_code', 'invalid_state', `session ${session.id}: callback without code`),
-        locale: session.locale,
+        ...this.about(session),
       };
     }
     const claimed = await this.sessions.claimForExchange(stateHash, this.clock.now());
@@ -115,7 +119,7 @@ export class AuthorizationCallbackService {
     try {
       const verifier = this.cipher.decrypt(session.pkceVerifierEnc ?? Buffer.alloc(0), session.keyId ?? '', aad);
       tokens = await this.exchangeWithRetry(session, code, verifier);
-      user = await this.oauth.getUserInfo(tokens.accessToken);
+      user = await this.oauth.getUserInfo(session.appId, tokens.accessToken);
     } catch (error) {
       if (!(error instanceof FeishuApiError)) throw error;
       this.logger.warn(`session ${session.id}: code exchange failed: ${error.message}`);
@@ -146,7 +150,7 @@ export class AuthorizationCallbackService {
     this.metrics.authSucceeded((now.getTime() - session.createdAt.getTime()) / 1000);
     this.logger.log(`session ${session.id}: ${session.openId} authorized (${tokens.scopes.length} scopes)`);
     const patched = await this.cards.patch(completed);
-    return { outcome: 'success', name: user.name, cardPatchPending: !patched, locale: session.locale };
+    return { outcome: 'success', name: user.name, cardPatchPending: !patched, ...this.about(session) };
   }
 
   /**
@@ -158,7 +162,11 @@ export class AuthorizationCallbackService {
     const giveUpAt = this.clock.now().getTime() + EXCHANGE_PATIENCE_MS;
     for (let delay = FIRST_EXCHANGE_RETRY_MS; ; delay *= 2) {
       try {
-        return await this.oauth.exchangeCode({ code, codeVerifier, redirectUri: this.config.oauth.redirectUri });
+        return await this.oauth.exchangeCode(session.appId, {
+          code,
+          codeVerifier,
+          redirectUri: this.config.oauth.redirectUri,
+        });
       } catch (error) {
         if (!(error instanceof FeishuApiError) || !error.retryable || error.mayHaveBeenProcessed) throw error;
         const wait = Math.max(delay, (error.retryAfterSeconds ?? 0) * 1000);
@@ -177,14 +185,14 @@ export class AuthorizationCallbackService {
     if (error !== USER_DENIED) {
       // Not a refusal: the session stays pending, so the user can try the card again.
       this.logger.warn(`session ${session.id}: Feishu ended the consent with "${error.slice(0, 40)}"`);
-      return { outcome: 'provider_error', locale: session.locale };
+      return { outcome: 'provider_error', ...this.about(session) };
     }
     const rejected = await this.move(session, ['pending'], 'rejected', { reason: 'denied' });
     if (!rejected) return this.notClaimable(stateHash);
     this.metrics.authFailed('denied');
     this.logger.log(`session ${session.id}: the user denied consent`);
     await this.cards.patch(rejected);
-    return { outcome: 'denied', locale: session.locale };
+    return { outcome: 'denied', ...this.about(session) };
   }
 
   /** The state is known but the session cannot be claimed: expired, being exchanged, or already used. */
@@ -201,17 +209,17 @@ export class AuthorizationCallbackService {
     if (session.status === 'pending' || session.status === 'expired') {
       return {
         ...this.failure('expired', 'expired', `session ${session.id}: callback after expiry`),
-        locale: session.locale,
+        ...this.about(session),
       };
     }
     if (session.status === 'exchanging') {
       // Another request (or a process that died) holds it; the page refreshes until it is settled.
       this.logger.log(`session ${session.id}: callback while its code is being exchanged`);
-      return { outcome: 'in_progress', locale: session.locale };
+      return { outcome: 'in_progress', ...this.about(session) };
     }
     this.metrics.authFailed('replayed');
     this.logger.warn(`session ${session.id}: callback replayed (session is ${session.status})`);
-    return { outcome: 'already_used', previousOutcome: session.status, locale: session.locale };
+    return { outcome: 'already_used', previousOutcome: session.status, ...this.about(session) };
   }
 
   private async endFailed(
@@ -222,7 +230,7 @@ export class AuthorizationCallbackService {
     const failed = await this.move(session, ['exchanging'], 'failed', { reason });
     this.metrics.authFailed(reason);
     if (failed) await this.cards.patch(failed);
-    return { outcome, locale: session.locale };
+    return { outcome, ...this.about(session) };
   }
 
   private move(
@@ -232,6 +240,14 @@ export class AuthorizationCallbackService {
     changes: TransitionChanges,
   ): Promise<AuthSession | undefined> {
     return this.sessions.transition(session.appId, session.id, from, to, this.clock.now(), changes);
+  }
+
+  /** How the result page speaks about the session: its language and its app's display name. */
+  private about(session: AuthSession): Pick<CallbackResult, 'locale' | 'appName'> {
+    return {
+      locale: session.locale,
+      appName: this.apps.has(session.appId) ? this.apps.settings(session.appId).displayName : undefined,
+    };
   }
 
   private failure(outcome: CallbackOutcome, reason: AuthFailureReason, log?: string): CallbackResult {

@@ -52,25 +52,28 @@ export class BotCommandsHandler implements OnModuleInit {
       command: 'help',
       locale: guessLocale(event.text),
     };
-    this.logger.log(`command ${command} from ${openId}`);
+    this.logger.log(`command ${command} from ${openId} (${appId})`);
     switch (command) {
       case 'login':
         // A failed send is already recorded on the session and in metrics; the user simply sees no card.
         await this.sessions.requestAuthorization({ appId, openId, locale }).catch(() => undefined);
         return;
-      case 'status':
-        await this.messenger.sendCard(openId, grantStatusCard(await this.tokens.describeGrant(appId, openId), locale));
+      case 'status': {
+        const grant = await this.tokens.describeGrant(appId, openId);
+        await this.messenger.sendCard(appId, openId, grantStatusCard(grant, locale));
         return;
+      }
       case 'logout': {
         const result = await this.tokens.logout(appId, openId);
         await this.messenger.sendCard(
+          appId,
           openId,
           result === 'invalidated' ? loggedOutCard({ locale }) : nothingToLogOutCard({ locale }),
         );
         return;
       }
       case 'help':
-        await this.messenger.sendCard(openId, helpCard({ locale }));
+        await this.messenger.sendCard(appId, openId, helpCard({ locale }));
         return;
     }
   }

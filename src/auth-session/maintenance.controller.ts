@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 
 import { ApiAuthGuard } from '../http/api-auth.guard';
+import { ApiAccess, ApiAccessOf } from '../http/app-access';
+import { AppForbiddenError } from '../http/app-access.errors';
 import { parseInput } from '../http/validation';
 import { SessionCleanupJob } from './session-cleanup.job';
 
@@ -17,9 +19,14 @@ export class MaintenanceController {
 
   @Post('cleanup-sessions')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Delete finished sessions older than expiryDays now (the daily job does it by itself)' })
+  @ApiOperation({
+    summary:
+      'Delete finished sessions older than expiryDays now (the daily job does it by itself); every app, so only a ' +
+      'token without an app list may',
+  })
   @ApiBody({ schema: { type: 'object', required: ['expiryDays'], properties: { expiryDays: { type: 'integer' } } } })
-  async cleanupSessions(@Body() body: unknown): Promise<{ deleted: number }> {
+  async cleanupSessions(@Body() body: unknown, @ApiAccessOf() access: ApiAccess): Promise<{ deleted: number }> {
+    if (access.configured.some((appId) => !access.allowed.includes(appId))) throw new AppForbiddenError();
     const { expiryDays } = parseInput(cleanupSchema, body ?? {});
     return { deleted: await this.cleanup.cleanupExpiredSessions(expiryDays) };
   }

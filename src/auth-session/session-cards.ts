@@ -66,7 +66,7 @@ export class SessionCards {
     try {
       const card = await this.build(session);
       if (!card) return true;
-      await this.messenger.updateCard(session.messageId, card);
+      await this.messenger.updateCard(session.appId, session.messageId, card);
       if (session.cardPatchPending) await this.setPatchPending(session, false);
       return true;
     } catch (error) {

@@ -31,13 +31,16 @@ export class SessionExpiryJob implements OnApplicationBootstrap {
   }
 
   async run(): Promise<void> {
-    const appId = this.config.lark.appId;
+    for (const { appId } of this.config.apps) await this.runFor(appId);
+  }
+
+  private async runFor(appId: string): Promise<void> {
     const now = this.clock.now();
     const expired = await this.sessions.expireOverdue(appId, now, BATCH);
     if (expired.length > 0) {
       this.metrics.authSessionExpired(expired.length);
       this.metrics.authFailed('expired', expired.length);
-      this.logger.log(`${expired.length} pending sessions expired`);
+      this.logger.log(`${expired.length} pending sessions of ${appId} expired`);
     }
     for (const session of expired) await this.cards.patch(session);
     const stuck = await this.sessions.failStuckExchanges(appId, now, new Date(now.getTime() - STUCK_EXCHANGE_MS));

@@ -30,6 +30,7 @@ export class CallbackController {
       name: result.name,
       cardPatchPending: result.cardPatchPending,
       previousOutcome: result.previousOutcome,
+      appName: result.appName,
     });
     await reply.status(page.status).headers(resultPageHeaders(page.html)).send(page.html);
   }

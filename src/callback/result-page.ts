@@ -11,6 +11,8 @@ export interface ResultPageDetails {
   cardPatchPending?: boolean;
   /** already_used: how the session ended. */
   previousOutcome?: TerminalAuthSessionStatus;
+  /** The display name of the app the user authorized (several apps may share one service). */
+  appName?: string;
 }
 
 export interface ResultPage {
@@ -96,7 +98,7 @@ export function renderResultPage(
 <h1>${escapeHtml(heading)}</h1>
 ${lines.map((line) => `<p>${escapeHtml(line)}</p>`).join('\n')}
 <p class="hint">${escapeHtml(hint)}</p>
-<footer>${escapeHtml(t.product)}</footer>
+<footer>${details.appName ? `${escapeHtml(details.appName)} · ` : ''}${escapeHtml(t.product)}</footer>
 </main>
 </body>
 </html>

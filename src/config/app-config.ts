@@ -1,28 +1,46 @@
+import type { Locale } from '../common/locale';
 import type { LogFormat, LogLevel } from '../common/logging/app-logger';
+import type { ScopedToken } from './env-parsers';
 
 export interface EncryptionKey {
   kid: string;
   key: Buffer;
 }
 
+/**
+ * One configured Feishu app, fully resolved (defaults applied): from LARK_APPS_FILE, or the one app of the
+ * LARK_APP_ID / LARK_APP_SECRET shorthand. Everything that differs between apps lives here.
+ */
+export interface AppSettings {
+  appId: string;
+  appSecret: string;
+  /** Shown on the cards and the result page; undefined = the app's id is not shown either. */
+  displayName: string | undefined;
+  /** Open API base: https://open.feishu.cn, https://open.larksuite.com or a URL (the simulator). No trailing slash. */
+  openBaseUrl: string;
+  /** Host of the consent page: https://accounts.feishu.cn, or the URL itself for a custom domain. */
+  accountsBaseUrl: string;
+  /** OAuth token endpoint; v2 by default, the v3 URL by LARK_TOKEN_URL. */
+  tokenUrl: string;
+  /** Scopes requested when a request names none; always contains offline_access. */
+  scopes: string[];
+  /** Language of the cards when a request names none. */
+  locale: Locale;
+}
+
+/** A REST API bearer token; `appIds` undefined = every configured app. */
+export type ApiToken = ScopedToken;
+
 /** The validated configuration; built once at start by loadConfig() and injected as APP_CONFIG. */
 export interface AppConfig {
+  /** At least one; ids are unique. The order is the configuration's (the first is listed first). */
+  apps: AppSettings[];
   lark: {
-    appId: string;
-    appSecret: string;
-    /** Open API base: https://open.feishu.cn, https://open.larksuite.com or a URL (the simulator). No trailing slash. */
-    openBaseUrl: string;
-    /** Host of the consent page: https://accounts.feishu.cn, or the URL itself for a custom domain. */
-    accountsBaseUrl: string;
-    /** OAuth token endpoint; v2 by default, the v3 URL by LARK_TOKEN_URL. */
-    tokenUrl: string;
     /** Timeout of each HTTP request we make to Feishu (FEISHU_HTTP_TIMEOUT_MS, default 10000). */
     httpTimeoutMs: number;
   };
   oauth: {
     redirectUri: string;
-    /** Always contains offline_access. */
-    scopes: string[];
   };
   server: {
     enabled: boolean;
@@ -49,7 +67,7 @@ export interface AppConfig {
     healthCheckIntervalMinutes: number;
   };
   jobsEnabled: boolean;
-  apiTokens: string[];
+  apiTokens: ApiToken[];
   metricsToken: string | undefined;
   log: {
     level: LogLevel;

@@ -1,4 +1,6 @@
-import { AppConfig } from './app-config';
+import { DEFAULT_LOCALE } from '../common/locale';
+import { AppConfig, AppSettings } from './app-config';
+import { AppEntry } from './apps-file';
 import { DatabaseEnv, Env } from './env.schema';
 import { FEISHU, resolveLarkEndpoints } from './lark-endpoints';
 
@@ -6,17 +8,23 @@ export function buildDatabaseConfig(env: DatabaseEnv): AppConfig['database'] {
   return { url: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR, migrationsRun: env.MIGRATIONS_RUN };
 }
 
-/** Maps the validated variables onto the AppConfig shape; no validation happens here. */
-export function buildAppConfig(env: Env): AppConfig {
-  const domain = env.LARK_DOMAIN ?? env.FEISHU_API_BASE_URL ?? FEISHU;
+/**
+ * Maps the validated variables onto the AppConfig shape; no validation happens here. `fileApps` are the entries of
+ * LARK_APPS_FILE; without it the one app comes from LARK_APP_ID / LARK_APP_SECRET.
+ */
+export function buildAppConfig(env: Env, fileApps?: AppEntry[]): AppConfig {
+  const shorthand: AppEntry = {
+    appId: env.LARK_APP_ID ?? '',
+    appSecret: env.LARK_APP_SECRET ?? '',
+    domain: undefined,
+    scopes: undefined,
+    locale: undefined,
+    displayName: undefined,
+  };
   return {
-    lark: {
-      appId: env.LARK_APP_ID,
-      appSecret: env.LARK_APP_SECRET,
-      ...resolveLarkEndpoints(domain, env.LARK_ACCOUNTS_URL, env.LARK_TOKEN_URL),
-      httpTimeoutMs: env.FEISHU_HTTP_TIMEOUT_MS,
-    },
-    oauth: { redirectUri: env.OAUTH_REDIRECT_URI, scopes: env.OAUTH_SCOPES },
+    apps: (fileApps ?? [shorthand]).map((entry) => resolveApp(entry, env)),
+    lark: { httpTimeoutMs: env.FEISHU_HTTP_TIMEOUT_MS },
+    oauth: { redirectUri: env.OAUTH_REDIRECT_URI },
     server: { enabled: env.CALLBACK_SERVER_ENABLED, host: env.CALLBACK_SERVER_HOST, port: env.CALLBACK_SERVER_PORT },
     database: buildDatabaseConfig(env),
     encryptionKeys: env.TOKEN_ENCRYPTION_KEYS ?? [],
@@ -35,5 +43,24 @@ export function buildAppConfig(env: Env): AppConfig {
     apiTokens: env.API_TOKENS,
     metricsToken: env.METRICS_TOKEN,
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+  };
+}
+
+/** An app's own domain takes its endpoints from that domain; otherwise the service-wide variables apply. */
+function resolveApp(entry: AppEntry, env: Env): AppSettings {
+  const endpoints = entry.domain
+    ? resolveLarkEndpoints(entry.domain)
+    : resolveLarkEndpoints(
+        env.LARK_DOMAIN ?? env.FEISHU_API_BASE_URL ?? FEISHU,
+        env.LARK_ACCOUNTS_URL,
+        env.LARK_TOKEN_URL,
+      );
+  return {
+    appId: entry.appId,
+    appSecret: entry.appSecret,
+    displayName: entry.displayName,
+    ...endpoints,
+    scopes: entry.scopes ?? env.OAUTH_SCOPES,
+    locale: entry.locale ?? DEFAULT_LOCALE,
   };
 }

@@ -113,19 +113,35 @@ export function parseCron(raw: string): Parsed<string> {
 
 export const MIN_API_TOKEN_LENGTH = 16;
 
-/** Comma-separated bearer tokens; problems name entries by position only. */
-export function parseApiTokens(raw: string): Parsed<string[]> {
-  const tokens = raw
+/** A bearer token with the apps it may use (`token@cli_a|cli_b`); undefined = every app. */
+export interface ScopedToken {
+  token: string;
+  appIds: string[] | undefined;
+}
+
+/**
+ * Comma-separated bearer tokens, each optionally scoped to apps after its last `@`; problems name entries by
+ * position only. Whether the listed apps are configured is checked once the apps are known (load-config.ts).
+ */
+export function parseApiTokens(raw: string): Parsed<ScopedToken[]> {
+  const entries = raw
     .split(',')
-    .map((token) => token.trim())
-    .filter((token) => token.length > 0);
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
   const problems: string[] = [];
-  tokens.forEach((token, index) => {
+  const tokens = entries.map((entry, index): ScopedToken => {
+    const at = entry.lastIndexOf('@');
+    const token = at < 0 ? entry : entry.slice(0, at);
+    const appIds = at < 0 ? undefined : entry.slice(at + 1).split('|');
     if (token.length < MIN_API_TOKEN_LENGTH) {
       problems.push(`entry ${index + 1} is shorter than ${MIN_API_TOKEN_LENGTH} characters`);
     } else if (/\s/.test(token)) {
       problems.push(`entry ${index + 1} contains whitespace`);
     }
+    if (appIds?.some((appId) => !/^cli_[A-Za-z0-9]+$/.test(appId))) {
+      problems.push(`entry ${index + 1}: the app list after @ must be app ids separated by | (cli_a|cli_b)`);
+    }
+    return { token, appIds };
   });
   return problems.length > 0 ? fail(...problems) : ok(tokens);
 }

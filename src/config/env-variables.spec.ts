@@ -29,7 +29,7 @@ describe('environment variable documentation', () => {
   it('.env.example passes validation as it is', () => {
     const example = parse(readFileSync(path.join(root, '.env.example')));
     const config = loadConfig(example, { dotenvPath: false });
-    expect(config.lark.openBaseUrl).toBe('http://127.0.0.1:9000');
+    expect(config.apps[0]!.openBaseUrl).toBe('http://127.0.0.1:9000');
     expect(config.database.url).toBeUndefined();
   });
 });

@@ -14,18 +14,28 @@ export interface EnvVariable {
 /** Every variable the service reads, in the order of .env.example and docs/configuration.md. */
 export const ENV_VARIABLES = [
   {
-    name: 'LARK_APP_ID',
-    allowed: '^cli_[0-9a-fA-F]{16}$ ("cli_" + 16 hex digits, e.g. cli_0123456789abcdef)',
-    description: 'App ID of the Feishu/Lark app (console → Credentials).',
+    name: 'LARK_APPS_FILE',
+    allowed:
+      'path of a JSON list [{appId, appSecret, domain?, scopes?, locale?, displayName?}]; appSecret inline or ' +
+      '"env:VAR_NAME"; unique appIds; not together with LARK_APP_ID/LARK_APP_SECRET',
+    description:
+      'Several Feishu/Lark apps served by one service (see "Several apps" below). Unset: the one app of ' +
+      'LARK_APP_ID/LARK_APP_SECRET. Per app, domain defaults to LARK_DOMAIN, scopes to OAUTH_SCOPES, locale to zh_cn.',
     secret: false,
-    required: true,
+  },
+  {
+    name: 'LARK_APP_ID',
+    allowed: '^cli_[0-9a-fA-F]{16}$ ("cli_" + 16 hex digits, e.g. cli_0123456789abcdef); or set LARK_APPS_FILE',
+    description:
+      'App ID of the Feishu/Lark app (console → Credentials); the one-app shorthand of LARK_APPS_FILE. ' +
+      'Required unless LARK_APPS_FILE is set.',
+    secret: false,
   },
   {
     name: 'LARK_APP_SECRET',
-    allowed: 'the app secret from the developer console (non-empty)',
-    description: 'App secret of the Feishu/Lark app.',
+    allowed: 'the app secret from the developer console (non-empty); or set LARK_APPS_FILE',
+    description: 'App secret of the Feishu/Lark app. Required unless LARK_APPS_FILE is set.',
     secret: true,
-    required: true,
   },
   {
     name: 'LARK_DOMAIN',
@@ -182,8 +192,10 @@ export const ENV_VARIABLES = [
   {
     name: 'API_TOKENS',
     default: '',
-    allowed: 'comma-separated bearer tokens, each at least 16 characters, no spaces; empty = /api answers 503',
-    description: 'Bearer tokens accepted by the REST API.',
+    allowed:
+      'comma-separated bearer tokens, each at least 16 characters, no spaces, optionally followed by @ and a ' +
+      '|-separated list of configured app ids (token@cli_a|cli_b); empty = /api answers 503',
+    description: 'Bearer tokens accepted by the REST API; a token with an app list may use only those apps.',
     secret: true,
   },
   {

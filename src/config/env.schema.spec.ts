@@ -29,15 +29,20 @@ function problemFor(name: string, env: NodeJS.ProcessEnv): string {
 describe('env schema', () => {
   it('fills in every default', () => {
     expect(load({})).toEqual({
-      lark: {
-        appId: 'cli_0123456789abcdef',
-        appSecret: 'app-secret-value',
-        openBaseUrl: 'https://open.feishu.cn',
-        accountsBaseUrl: 'https://accounts.feishu.cn',
-        tokenUrl: 'https://open.feishu.cn/open-apis/authen/v2/oauth/token',
-        httpTimeoutMs: 10000,
-      },
-      oauth: { redirectUri: 'http://localhost:8000/callback', scopes: ['auth:user.id:read', 'offline_access'] },
+      apps: [
+        {
+          appId: 'cli_0123456789abcdef',
+          appSecret: 'app-secret-value',
+          displayName: undefined,
+          openBaseUrl: 'https://open.feishu.cn',
+          accountsBaseUrl: 'https://accounts.feishu.cn',
+          tokenUrl: 'https://open.feishu.cn/open-apis/authen/v2/oauth/token',
+          scopes: ['auth:user.id:read', 'offline_access'],
+          locale: 'zh_cn',
+        },
+      ],
+      lark: { httpTimeoutMs: 10000 },
+      oauth: { redirectUri: 'http://localhost:8000/callback' },
       server: { enabled: true, host: '0.0.0.0', port: 8000 },
       database: { url: undefined, pgliteDataDir: './data/pglite', migrationsRun: true },
       encryptionKeys: [],
@@ -76,11 +81,12 @@ describe('env schema', () => {
       LOG_LEVEL: 'DEBUG',
       LOG_FORMAT: 'pretty',
     });
-    expect(config.lark).toMatchObject({ openBaseUrl: 'https://open.larksuite.com', httpTimeoutMs: 2500 });
-    expect(config.oauth).toEqual({
-      redirectUri: 'https://auth.example.com/oauth/callback',
+    expect(config.lark).toEqual({ httpTimeoutMs: 2500 });
+    expect(config.apps[0]).toMatchObject({
+      openBaseUrl: 'https://open.larksuite.com',
       scopes: ['contact:user.base:readonly', 'offline_access'],
     });
+    expect(config.oauth).toEqual({ redirectUri: 'https://auth.example.com/oauth/callback' });
     expect(config.server).toEqual({ enabled: false, host: '127.0.0.1', port: 0 });
     expect(config.database).toEqual({
       url: 'postgresql://svc:pw@db.internal:5432/auth',
@@ -99,14 +105,17 @@ describe('env schema', () => {
       healthCheckIntervalMinutes: 1,
     });
     expect(config.jobsEnabled).toBe(false);
-    expect(config.apiTokens).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbbb']);
+    expect(config.apiTokens).toEqual([
+      { token: 'aaaaaaaaaaaaaaaa', appIds: undefined },
+      { token: 'bbbbbbbbbbbbbbbbbbbb', appIds: undefined },
+    ]);
     expect(config.metricsToken).toBe('metrics-bearer');
     expect(config.log).toEqual({ level: 'debug', format: 'pretty' });
   });
 
   it('treats empty and blank values as unset', () => {
     const config = load({ LARK_DOMAIN: '', CALLBACK_SERVER_PORT: '  ', METRICS_TOKEN: '', API_TOKENS: '' });
-    expect(config.lark.openBaseUrl).toBe('https://open.feishu.cn');
+    expect(config.apps[0]!.openBaseUrl).toBe('https://open.feishu.cn');
     expect(config.server.port).toBe(8000);
     expect(config.metricsToken).toBeUndefined();
     expect(config.apiTokens).toEqual([]);
@@ -115,7 +124,7 @@ describe('env schema', () => {
 
   describe('LARK_APP_ID', () => {
     it.each(['cli_0123456789ABCDEF', 'cli_a5d611352af9d00b'])('accepts %s', (appId) => {
-      expect(load({ LARK_APP_ID: appId }).lark.appId).toBe(appId);
+      expect(load({ LARK_APP_ID: appId }).apps[0]!.appId).toBe(appId);
     });
 
     it.each(['0123456789abcdef', 'cli_123', 'cli_0123456789abcdeg', 'app_0123456789abcdef'])(
@@ -128,12 +137,12 @@ describe('env schema', () => {
 
   describe('Lark domain and endpoints', () => {
     it('maps feishu and lark to their open and accounts hosts', () => {
-      expect(load({ LARK_DOMAIN: 'Feishu' }).lark).toMatchObject({
+      expect(load({ LARK_DOMAIN: 'Feishu' }).apps[0]).toMatchObject({
         openBaseUrl: 'https://open.feishu.cn',
         accountsBaseUrl: 'https://accounts.feishu.cn',
         tokenUrl: 'https://open.feishu.cn/open-apis/authen/v2/oauth/token',
       });
-      expect(load({ LARK_DOMAIN: 'lark' }).lark).toMatchObject({
+      expect(load({ LARK_DOMAIN: 'lark' }).apps[0]).toMatchObject({
         openBaseUrl: 'https://open.larksuite.com',
         accountsBaseUrl: 'https://accounts.larksuite.com',
         tokenUrl: 'https://open.larksuite.com/open-apis/authen/v2/oauth/token',
@@ -141,7 +150,7 @@ describe('env schema', () => {
     });
 
     it('uses a custom URL for everything, without its trailing slash', () => {
-      expect(load({ LARK_DOMAIN: 'http://127.0.0.1:9000/' }).lark).toMatchObject({
+      expect(load({ LARK_DOMAIN: 'http://127.0.0.1:9000/' }).apps[0]).toMatchObject({
         openBaseUrl: 'http://127.0.0.1:9000',
         accountsBaseUrl: 'http://127.0.0.1:9000',
         tokenUrl: 'http://127.0.0.1:9000/open-apis/authen/v2/oauth/token',
@@ -149,14 +158,14 @@ describe('env schema', () => {
     });
 
     it('recognises the public open-platform URLs as their named domain', () => {
-      expect(load({ LARK_DOMAIN: 'https://open.larksuite.com/' }).lark.accountsBaseUrl).toBe(
+      expect(load({ LARK_DOMAIN: 'https://open.larksuite.com/' }).apps[0]!.accountsBaseUrl).toBe(
         'https://accounts.larksuite.com',
       );
     });
 
     it('accepts FEISHU_API_BASE_URL as an alias, and agrees when both name the same server', () => {
-      expect(load({ FEISHU_API_BASE_URL: 'http://sim:9000' }).lark.openBaseUrl).toBe('http://sim:9000');
-      expect(load({ LARK_DOMAIN: 'feishu', FEISHU_API_BASE_URL: 'https://open.feishu.cn' }).lark.openBaseUrl).toBe(
+      expect(load({ FEISHU_API_BASE_URL: 'http://sim:9000' }).apps[0]!.openBaseUrl).toBe('http://sim:9000');
+      expect(load({ LARK_DOMAIN: 'feishu', FEISHU_API_BASE_URL: 'https://open.feishu.cn' }).apps[0]!.openBaseUrl).toBe(
         'https://open.feishu.cn',
       );
       expect(
@@ -169,7 +178,7 @@ describe('env schema', () => {
         load({
           LARK_ACCOUNTS_URL: 'https://accounts.example.com/',
           LARK_TOKEN_URL: 'https://accounts.feishu.cn/oauth/v3/token',
-        }).lark,
+        }).apps[0],
       ).toMatchObject({
         openBaseUrl: 'https://open.feishu.cn',
         accountsBaseUrl: 'https://accounts.example.com',
@@ -190,9 +199,9 @@ describe('env schema', () => {
 
   describe('OAuth', () => {
     it('always includes offline_access, splitting on spaces and commas, without duplicates', () => {
-      expect(load({ OAUTH_SCOPES: 'a:b, c:d  a:b' }).oauth.scopes).toEqual(['a:b', 'c:d', 'offline_access']);
-      expect(load({ OAUTH_SCOPES: 'offline_access,x:y' }).oauth.scopes).toEqual(['offline_access', 'x:y']);
-      expect(load({ OAUTH_SCOPES: 'offline_access' }).oauth.scopes).toEqual(['offline_access']);
+      expect(load({ OAUTH_SCOPES: 'a:b, c:d  a:b' }).apps[0]!.scopes).toEqual(['a:b', 'c:d', 'offline_access']);
+      expect(load({ OAUTH_SCOPES: 'offline_access,x:y' }).apps[0]!.scopes).toEqual(['offline_access', 'x:y']);
+      expect(load({ OAUTH_SCOPES: 'offline_access' }).apps[0]!.scopes).toEqual(['offline_access']);
     });
 
     it('rejects scope names with odd characters and more than 50 scopes', () => {

@@ -17,19 +17,17 @@ import {
   parseInteger,
   parsePostgresUrl,
   parseScopes,
-  quote,
 } from './env-parsers';
 import { defaultOf, ENV_NAMES, EnvName, envVariable } from './env-variables';
+import { appIdProblem } from './apps-file';
 import { parseLarkDomain } from './lark-endpoints';
 
-/** What the SDK's WSClient accepts; any other id makes it refuse to connect, so it is an error here. */
-export const APP_ID_PATTERN = /^cli_[0-9a-fA-F]{16}$/;
+export { APP_ID_PATTERN } from './apps-file';
 
-const appId = parsedVar((raw) =>
-  APP_ID_PATTERN.test(raw)
-    ? ok(raw)
-    : fail(`${quote(raw)} does not match ${APP_ID_PATTERN.source} ("cli_" + 16 hex digits; the SDK refuses other ids)`),
-);
+const appId = parsedVar((raw) => {
+  const problem = appIdProblem(raw);
+  return problem ? fail(problem) : ok(raw);
+});
 const integer = (name: EnvName, min: number, max: number) =>
   parsedVar(parseInteger(min, max)).prefault(defaultOf(name));
 const boolean = (name: EnvName) => parsedVar(parseBoolean).prefault(defaultOf(name));
@@ -38,8 +36,9 @@ const withDefault = <T>(name: EnvName, parse: Parameters<typeof parsedVar<T>>[0]
 
 /** Every variable (docs/configuration.md); input values are trimmed strings, an empty value counts as unset. */
 export const envSchema = z.object({
-  LARK_APP_ID: appId,
-  LARK_APP_SECRET: z.string({ error: MISSING }),
+  LARK_APPS_FILE: z.string().optional(),
+  LARK_APP_ID: appId.optional(),
+  LARK_APP_SECRET: z.string().optional(),
   LARK_DOMAIN: parsedVar(parseLarkDomain).optional(),
   FEISHU_API_BASE_URL: parsedVar(parseLarkDomain).optional(),
   LARK_ACCOUNTS_URL: parsedVar(parseHttpUrl({ base: true })).optional(),
@@ -104,6 +103,15 @@ export function normalizeEnv(env: NodeJS.ProcessEnv): RawEnv {
 /** Rules that involve more than one variable; they run even when single variables already failed. */
 export function crossFieldProblems(raw: RawEnv): Array<{ name: EnvName; problem: string }> {
   const problems: Array<{ name: EnvName; problem: string }> = [];
+  if (raw.LARK_APPS_FILE === undefined) {
+    if (raw.LARK_APP_ID === undefined) problems.push({ name: 'LARK_APP_ID', problem: MISSING });
+    if (raw.LARK_APP_SECRET === undefined) problems.push({ name: 'LARK_APP_SECRET', problem: MISSING });
+  } else if (raw.LARK_APP_ID !== undefined || raw.LARK_APP_SECRET !== undefined) {
+    problems.push({
+      name: 'LARK_APPS_FILE',
+      problem: 'is set together with LARK_APP_ID/LARK_APP_SECRET; list every app in the file and unset those',
+    });
+  }
   if (raw.DATABASE_URL !== undefined && raw.TOKEN_ENCRYPTION_KEYS === undefined) {
     problems.push({
       name: 'TOKEN_ENCRYPTION_KEYS',
@@ -138,12 +146,16 @@ export function validateEnv<S extends z.ZodObject>(
     : result.error.issues.map((issue) => ({ name: String(issue.path[0] ?? '(environment)'), problem: issue.message }));
   found.push(...crossField(raw));
   if (result.success && found.length === 0) return { ok: true, value: result.data };
+  return { ok: false, problems: toConfigProblems(found) };
+}
+
+/** Problems with the allowed values of their variable, in variable order. */
+export function toConfigProblems(found: Array<{ name: string; problem: string }>): ConfigProblem[] {
   const order = (name: string) => {
     const index = ENV_NAMES.indexOf(name as EnvName);
     return index < 0 ? ENV_NAMES.length : index;
   };
-  const problems = found
+  return found
     .map(({ name, problem }) => ({ name, problem, allowed: envVariable(name)?.allowed ?? '' }))
     .sort((a, b) => order(a.name) - order(b.name));
-  return { ok: false, problems };
 }

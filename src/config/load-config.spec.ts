@@ -20,8 +20,8 @@ describe('loadConfig', () => {
   it('fills unset variables from the .env file without overriding set ones', () => {
     writeFileSync(dotenv, 'LARK_APP_ID=cli_ffffffffffffffff\nLARK_APP_SECRET=from-file\nLOG_LEVEL=debug\n');
     const config = loadConfig({ LARK_APP_ID: 'cli_0123456789abcdef' }, { dotenvPath: dotenv });
-    expect(config.lark.appId).toBe('cli_0123456789abcdef');
-    expect(config.lark.appSecret).toBe('from-file');
+    expect(config.apps[0]!.appId).toBe('cli_0123456789abcdef');
+    expect(config.apps[0]!.appSecret).toBe('from-file');
     expect(config.log.level).toBe('debug');
   });
 
@@ -38,7 +38,7 @@ describe('loadConfig', () => {
   });
 
   it('ignores a missing .env file', () => {
-    expect(loadConfig(MINIMAL, { dotenvPath: path.join(dir, 'absent.env') }).lark.appId).toBe(MINIMAL.LARK_APP_ID);
+    expect(loadConfig(MINIMAL, { dotenvPath: path.join(dir, 'absent.env') }).apps[0]!.appId).toBe(MINIMAL.LARK_APP_ID);
   });
 
   it('throws ConfigValidationError with code CONFIG_INVALID', () => {
@@ -91,6 +91,6 @@ describe('loadConfigOrExit', () => {
   });
 
   it('returns the config when it is valid', () => {
-    expect(loadConfigOrExit(MINIMAL, { dotenvPath: false }).lark.appId).toBe(MINIMAL.LARK_APP_ID);
+    expect(loadConfigOrExit(MINIMAL, { dotenvPath: false }).apps[0]!.appId).toBe(MINIMAL.LARK_APP_ID);
   });
 });

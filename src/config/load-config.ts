@@ -6,7 +6,8 @@ import { parse } from 'dotenv';
 import { AppConfig } from './app-config';
 import { buildAppConfig, buildDatabaseConfig } from './build-app-config';
 import { ConfigValidationError } from './config.errors';
-import { databaseEnvSchema, envSchema, keyRotationEnvSchema, validateEnv } from './env.schema';
+import { readAppsFile } from './apps-file';
+import { databaseEnvSchema, envSchema, keyRotationEnvSchema, toConfigProblems, validateEnv } from './env.schema';
 
 export interface LoadConfigOptions {
   /**
@@ -17,11 +18,32 @@ export interface LoadConfigOptions {
   dotenvPath?: string | false;
 }
 
-/** Validates the whole environment at once; throws ConfigValidationError listing every problem. */
+/** Validates the whole environment (and LARK_APPS_FILE) at once; throws ConfigValidationError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): AppConfig {
-  const result = validateEnv(envSchema, withDotenv(env, options));
-  if (!result.ok) throw new ConfigValidationError(result.problems);
-  return buildAppConfig(result.value);
+  const merged = withDotenv(env, options);
+  const result = validateEnv(envSchema, merged);
+  const appsFile = merged.LARK_APPS_FILE?.trim();
+  const fileApps = appsFile ? readAppsFile(appsFile, merged) : undefined;
+  const found: Array<{ name: string; problem: string }> = [];
+  if (fileApps && !fileApps.ok) {
+    found.push(...fileApps.problems.map((problem) => ({ name: 'LARK_APPS_FILE', problem })));
+  }
+  if (result.ok && (!fileApps || fileApps.ok)) {
+    const config = buildAppConfig(result.value, fileApps?.value);
+    found.push(...unknownTokenApps(config));
+    if (found.length === 0) return config;
+  }
+  throw new ConfigValidationError([...(result.ok ? [] : result.problems), ...toConfigProblems(found)]);
+}
+
+/** An API token scoped to an app that is not configured is a typo that would silently lock it out. */
+function unknownTokenApps(config: AppConfig): Array<{ name: string; problem: string }> {
+  const configured = new Set(config.apps.map((app) => app.appId));
+  return config.apiTokens.flatMap(({ appIds }, index) =>
+    (appIds ?? [])
+      .filter((appId) => !configured.has(appId))
+      .map((appId) => ({ name: 'API_TOKENS', problem: `entry ${index + 1} names ${appId}, which is not configured` })),
+  );
 }
 
 /** Only the database variables (for the migration CLI, which must not need the Lark credentials). */

@@ -20,10 +20,18 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers and the WebSocket long connection is up. */
+  /**
+   * Readiness: the database answers and the WebSocket long connection of every configured app is up; the body names
+   * the apps whose connection is not (app ids are not secret).
+   */
   @Get('readyz')
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const checks = { database: await this.database.ping(), websocket: this.gateway.isConnected() };
+    const disconnected = this.gateway.disconnectedApps();
+    const checks = {
+      database: await this.database.ping(),
+      websocket: disconnected.length === 0,
+      ...(disconnected.length > 0 ? { websocketDisconnected: disconnected } : {}),
+    };
     const ready = checks.database && checks.websocket;
     await reply
       .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)

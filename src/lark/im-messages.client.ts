@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 
 import { MetricsService } from '../metrics/metrics.service';
-import { LARK_CLIENT, LarkClient } from './lark-client.factory';
+import { LarkAppRegistry } from './app-registry';
 import { FeishuApi, FeishuApiError, feishuErrorFrom } from './lark.errors';
 
 export interface SentMessage {
@@ -23,13 +23,15 @@ interface AxiosLikeError {
 @Injectable()
 export class ImMessagesClient {
   constructor(
-    @Inject(LARK_CLIENT) private readonly client: LarkClient,
+    private readonly apps: LarkAppRegistry,
     private readonly metrics: MetricsService,
   ) {}
 
-  async sendInteractive(openId: string, card: object, idempotencyKey?: string): Promise<SentMessage> {
-    const body = await this.call('message_create', () =>
-      this.client.im.v1.message.create({
+  /** `openId` is the user's open_id in `appId` (open_ids differ between apps). */
+  async sendInteractive(appId: string, openId: string, card: object, idempotencyKey?: string): Promise<SentMessage> {
+    const { client } = this.apps.get(appId);
+    const body = await this.call(appId, 'message_create', () =>
+      client.im.v1.message.create({
         params: { receive_id_type: 'open_id' },
         data: { receive_id: openId, msg_type: 'interactive', content: JSON.stringify(card), uuid: idempotencyKey },
       }),
@@ -41,13 +43,14 @@ export class ImMessagesClient {
     return { messageId: data.message_id, chatId: data.chat_id };
   }
 
-  async patchInteractive(messageId: string, card: object): Promise<void> {
-    await this.call('message_patch', () =>
-      this.client.im.v1.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }),
+  async patchInteractive(appId: string, messageId: string, card: object): Promise<void> {
+    const { client } = this.apps.get(appId);
+    await this.call(appId, 'message_patch', () =>
+      client.im.v1.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }),
     );
   }
 
-  private async call(api: FeishuApi, request: () => Promise<unknown>): Promise<Record<string, unknown>> {
+  private async call(appId: string, api: FeishuApi, request: () => Promise<unknown>): Promise<Record<string, unknown>> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     let failure: FeishuApiError | undefined;
@@ -58,7 +61,7 @@ export class ImMessagesClient {
     } catch (error) {
       failure = fromThrown(api, error);
     }
-    this.metrics.feishuRequest(api, failure ? failure.kind : 'success', seconds());
+    this.metrics.feishuRequest(appId, api, failure ? failure.kind : 'success', seconds());
     if (failure) throw failure;
     return body;
   }

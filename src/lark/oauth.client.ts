@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { LarkAppRegistry } from './app-registry';
 import { FeishuApi, FeishuApiError, feishuErrorFrom } from './lark.errors';
 
 export interface OAuthTokens {
@@ -24,17 +25,22 @@ export interface FeishuUserInfo {
 /**
  * The OAuth token endpoint (v2 by default, v3 by LARK_TOKEN_URL) and user_info, over our own HTTP so no
  * client_secret, code or token can reach the SDK's error logs. Every body's `code` is checked, whatever
- * the HTTP status; failures become FeishuApiError (transient vs rejected).
+ * the HTTP status; failures become FeishuApiError (transient vs rejected). Every call names the app whose
+ * credentials and endpoints it uses.
  */
 @Injectable()
 export class OAuthClient {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly apps: LarkAppRegistry,
     private readonly metrics: MetricsService,
   ) {}
 
-  exchangeCode(params: { code: string; codeVerifier: string; redirectUri: string }): Promise<OAuthTokens> {
-    return this.requestToken({
+  exchangeCode(
+    appId: string,
+    params: { code: string; codeVerifier: string; redirectUri: string },
+  ): Promise<OAuthTokens> {
+    return this.requestToken(appId, {
       grant_type: 'authorization_code',
       code: params.code,
       code_verifier: params.codeVerifier,
@@ -42,12 +48,13 @@ export class OAuthClient {
     });
   }
 
-  refreshUserAccessToken(refreshToken: string): Promise<OAuthTokens> {
-    return this.requestToken({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  refreshUserAccessToken(appId: string, refreshToken: string): Promise<OAuthTokens> {
+    return this.requestToken(appId, { grant_type: 'refresh_token', refresh_token: refreshToken });
   }
 
-  async getUserInfo(accessToken: string): Promise<FeishuUserInfo> {
-    const body = await this.call('user_info', `${this.config.lark.openBaseUrl}/open-apis/authen/v1/user_info`, {
+  async getUserInfo(appId: string, accessToken: string): Promise<FeishuUserInfo> {
+    const url = `${this.apps.settings(appId).openBaseUrl}/open-apis/authen/v1/user_info`;
+    const body = await this.call(appId, 'user_info', url, {
       method: 'GET',
       headers: { authorization: `Bearer ${accessToken}` },
     });
@@ -65,11 +72,12 @@ export class OAuthClient {
     };
   }
 
-  private async requestToken(grant: Record<string, string>): Promise<OAuthTokens> {
-    const body = await this.call('oauth_token', this.config.lark.tokenUrl, {
+  private async requestToken(appId: string, grant: Record<string, string>): Promise<OAuthTokens> {
+    const app = this.apps.settings(appId);
+    const body = await this.call(appId, 'oauth_token', app.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify({ ...grant, client_id: this.config.lark.appId, client_secret: this.config.lark.appSecret }),
+      body: JSON.stringify({ ...grant, client_id: app.appId, client_secret: app.appSecret }),
     });
     const accessToken = optionalString(body.access_token);
     const expiresIn = Number(body.expires_in);
@@ -90,7 +98,7 @@ export class OAuthClient {
     };
   }
 
-  private async call(api: FeishuApi, url: string, init: RequestInit): Promise<Record<string, unknown>> {
+  private async call(appId: string, api: FeishuApi, url: string, init: RequestInit): Promise<Record<string, unknown>> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     let response: Response;
@@ -103,7 +111,7 @@ export class OAuthClient {
       const name = (error as { name?: unknown } | null)?.name;
       const timedOut = name === 'TimeoutError' || name === 'AbortError';
       const reason = networkReason(error);
-      this.metrics.feishuRequest(api, timedOut ? 'timeout' : 'network_error', seconds());
+      this.metrics.feishuRequest(appId, api, timedOut ? 'timeout' : 'network_error', seconds());
       throw new FeishuApiError(api, timedOut ? 'timeout' : 'network_error', true, {
         // Unless the connection was never made, Feishu may have handled the request: a refresh token may be spent.
         mayHaveBeenProcessed: timedOut || !NOT_SENT.has(reason),
@@ -112,7 +120,7 @@ export class OAuthClient {
     }
     const body = parseJson(text);
     const failure = feishuErrorFrom(api, response.status, body, response.headers.get('x-ogw-ratelimit-reset'));
-    this.metrics.feishuRequest(api, failure ? failure.kind : 'success', seconds());
+    this.metrics.feishuRequest(appId, api, failure ? failure.kind : 'success', seconds());
     if (failure) throw failure;
     return body as Record<string, unknown>;
   }

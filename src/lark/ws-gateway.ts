@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import * as lark from '@larksuiteoapi/node-sdk';
 
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { AppSettings } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { LarkAppRegistry } from './app-registry';
 import {
   BotMessageHandler,
   CardActionHandler,
@@ -14,16 +15,22 @@ import { createSdkLogger } from './sdk-logger';
 
 const RECENT_EVENT_IDS = 2000;
 
+interface Connection {
+  client: lark.WSClient | undefined;
+  connected: boolean;
+}
+
 /**
- * The WebSocket long connection: the SDK WSClient with one EventDispatcher on which feature modules
- * register their handlers (before bootstrap). Feishu delivers at least once, so events are de-duplicated
- * by event_id. Card callbacks arrive here too, as ordinary event frames (docs/feishu-api.md, long connection).
+ * The WebSocket long connections, one SDK WSClient per configured app, each with its own EventDispatcher that
+ * stamps events with its app's id, so a handler always knows (and only ever acts for) the app that received the
+ * event. Feature modules register their handlers once (before bootstrap). Feishu delivers at least once, so events
+ * are de-duplicated by event_id. Card callbacks arrive here too, as ordinary event frames (docs/feishu-api.md,
+ * long connection).
  */
 @Injectable()
 export class LarkWsGateway implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(LarkWsGateway.name);
-  private client: lark.WSClient | undefined;
-  private connected = false;
+  private readonly connections = new Map<string, Connection>();
   private readonly recentEventIds = new Set<string>();
 
   private messageHandler: BotMessageHandler = (event) => {
@@ -36,9 +43,14 @@ export class LarkWsGateway implements OnApplicationBootstrap, OnApplicationShutd
   };
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly apps: LarkAppRegistry,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    for (const appId of apps.ids()) {
+      this.connections.set(appId, { client: undefined, connected: false });
+      metrics.setWsConnected(appId, false);
+    }
+  }
 
   onMessage(handler: BotMessageHandler): void {
     this.messageHandler = handler;
@@ -48,50 +60,68 @@ export class LarkWsGateway implements OnApplicationBootstrap, OnApplicationShutd
     this.cardActionHandler = handler;
   }
 
-  isConnected(): boolean {
-    return this.connected && this.client?.getConnectionStatus().state === 'connected';
+  /** Whether the long connection of `appId` is up. */
+  isConnected(appId: string): boolean {
+    const connection = this.connections.get(appId);
+    return !!connection?.connected && connection.client?.getConnectionStatus().state === 'connected';
+  }
+
+  /** The configured apps whose long connection is down, in configuration order. */
+  disconnectedApps(): string[] {
+    return this.apps.ids().filter((appId) => !this.isConnected(appId));
   }
 
   onApplicationBootstrap(): void {
+    for (const app of this.apps.all()) this.connect(app.settings);
+  }
+
+  onApplicationShutdown(): void {
+    for (const [appId, connection] of this.connections) {
+      connection.client?.close({ force: true });
+      this.setConnected(appId, false, 'closed');
+    }
+  }
+
+  private connect(app: AppSettings): void {
+    const { appId } = app;
     const dispatcher = new lark.EventDispatcher({ logger: createSdkLogger('LarkEvents') }).register<{
       'card.action.trigger': (data: unknown) => Promise<CardActionResponse>;
     }>({
-      'im.message.receive_v1': (data) => this.dispatchMessage(data),
-      'card.action.trigger': (data) => this.dispatchCardAction(data),
+      'im.message.receive_v1': (data) => this.dispatchMessage(appId, data),
+      'card.action.trigger': (data) => this.dispatchCardAction(appId, data),
     });
-    this.client = new lark.WSClient({
-      appId: this.config.lark.appId,
-      appSecret: this.config.lark.appSecret,
-      domain: this.config.lark.openBaseUrl,
+    const client = new lark.WSClient({
+      appId,
+      appSecret: app.appSecret,
+      domain: app.openBaseUrl,
       logger: createSdkLogger('LarkWs'),
       loggerLevel: lark.LoggerLevel.info,
       autoReconnect: true,
       handshakeTimeoutMs: 10_000,
-      onReady: () => this.setConnected(true, 'connected'),
-      onReconnecting: () => this.setConnected(false, 'connection lost, reconnecting'),
-      onReconnected: () => this.setConnected(true, 'reconnected'),
+      onReady: () => this.setConnected(appId, true, 'connected'),
+      onReconnecting: () => this.setConnected(appId, false, 'connection lost, reconnecting'),
+      onReconnected: () => this.setConnected(appId, true, 'reconnected'),
       onError: (error) => {
-        this.setConnected(false, 'gave up connecting');
-        this.logger.error(`WebSocket long connection failed: ${error.message}`);
+        this.setConnected(appId, false, 'gave up connecting');
+        this.logger.error(`WebSocket long connection of ${appId} failed: ${error.message}`);
       },
     });
-    void this.client.start({ eventDispatcher: dispatcher });
+    this.connections.set(appId, { client, connected: false });
+    void client.start({ eventDispatcher: dispatcher });
   }
 
-  onApplicationShutdown(): void {
-    this.client?.close({ force: true });
-    this.setConnected(false, 'closed');
+  private setConnected(appId: string, connected: boolean, what: string): void {
+    const connection = this.connections.get(appId);
+    if (!connection) return;
+    if (connection.connected !== connected) this.logger.log(`WebSocket long connection of ${appId} ${what}`);
+    connection.connected = connected;
+    this.metrics.setWsConnected(appId, connected);
   }
 
-  private setConnected(connected: boolean, what: string): void {
-    if (this.connected !== connected) this.logger.log(`WebSocket long connection ${what}`);
-    this.connected = connected;
-    this.metrics.setWsConnected(connected);
-  }
-
-  private async dispatchMessage(data: unknown): Promise<void> {
-    const event = toBotMessageEvent(data);
-    if (this.isDuplicate(event.eventId)) return;
+  /** The connection's app wins over the payload's app_id: an event is only ever handled for the app it reached. */
+  private async dispatchMessage(appId: string, data: unknown): Promise<void> {
+    const event = { ...toBotMessageEvent(data), appId };
+    if (this.isDuplicate(appId, event.eventId)) return;
     try {
       await this.messageHandler(event);
     } catch (error) {
@@ -99,9 +129,9 @@ export class LarkWsGateway implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  private async dispatchCardAction(data: unknown): Promise<CardActionResponse> {
-    const event = toCardActionEvent(data);
-    if (this.isDuplicate(event.eventId)) return {};
+  private async dispatchCardAction(appId: string, data: unknown): Promise<CardActionResponse> {
+    const event = { ...toCardActionEvent(data), appId };
+    if (this.isDuplicate(appId, event.eventId)) return {};
     try {
       return await this.cardActionHandler(event);
     } catch (error) {
@@ -111,10 +141,11 @@ export class LarkWsGateway implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  private isDuplicate(eventId: string): boolean {
+  private isDuplicate(appId: string, eventId: string): boolean {
     if (!eventId) return false;
-    if (this.recentEventIds.has(eventId)) return true;
-    this.recentEventIds.add(eventId);
+    const key = `${appId}:${eventId}`;
+    if (this.recentEventIds.has(key)) return true;
+    this.recentEventIds.add(key);
     if (this.recentEventIds.size > RECENT_EVENT_IDS) {
       const oldest = this.recentEventIds.values().next().value;
       if (oldest !== undefined) this.recentEventIds.delete(oldest);

@@ -25,17 +25,23 @@ export class CardMessenger {
     private readonly clock: Clock,
   ) {}
 
-  /** Sends the authorization card; the session id doubles as Feishu's idempotency key, so a retry never sends two. */
-  sendAuthCard(openId: string, input: PendingCardInput): Promise<SentMessage> {
-    return this.withRetry('send', () => this.messages.sendInteractive(openId, pendingCard(input), input.sessionId));
+  /**
+   * Sends the authorization card as the bot of `appId` (`openId` is the user's open_id in that app); the session id
+   * doubles as Feishu's idempotency key, so a retry never sends two.
+   */
+  sendAuthCard(appId: string, openId: string, input: PendingCardInput): Promise<SentMessage> {
+    return this.withRetry('send', () =>
+      this.messages.sendInteractive(appId, openId, pendingCard(input), input.sessionId),
+    );
   }
 
-  sendCard(openId: string, card: Card): Promise<SentMessage> {
-    return this.withRetry('send', () => this.messages.sendInteractive(openId, card));
+  sendCard(appId: string, openId: string, card: Card): Promise<SentMessage> {
+    return this.withRetry('send', () => this.messages.sendInteractive(appId, openId, card));
   }
 
-  updateCard(messageId: string, card: Card): Promise<void> {
-    return this.withRetry('patch', () => this.messages.patchInteractive(messageId, card));
+  /** Only the app that sent a message can update it. */
+  updateCard(appId: string, messageId: string, card: Card): Promise<void> {
+    return this.withRetry('patch', () => this.messages.patchInteractive(appId, messageId, card));
   }
 
   /** Exponential back-off with jitter, or Feishu's x-ogw-ratelimit-reset when it says, capped. */

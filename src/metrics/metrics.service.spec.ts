@@ -2,9 +2,13 @@ import { FakeClock } from '../../test/support/fake-clock';
 import { METRIC } from './metric-names';
 import { MetricsService } from './metrics.service';
 
+const ONE_APP = { apps: [{ appId: 'cli_0123456789abcdef' }] } as unknown as ConstructorParameters<
+  typeof MetricsService
+>[1];
+
 describe('MetricsService', () => {
   it('exports every metric with its help text, in Prometheus text format', async () => {
-    const { body, contentType } = await new MetricsService(new FakeClock()).render();
+    const { body, contentType } = await new MetricsService(new FakeClock(), ONE_APP).render();
     expect(contentType).toContain('text/plain');
     for (const name of Object.values(METRIC)) {
       expect(body).toMatch(new RegExp(`^# HELP ${name} \\S`, 'm'));
@@ -14,7 +18,7 @@ describe('MetricsService', () => {
   });
 
   it('records failures by reason, with every declared reason present from the start', async () => {
-    const metrics = new MetricsService(new FakeClock());
+    const metrics = new MetricsService(new FakeClock(), ONE_APP);
     metrics.declareLabelValues('authFailureTotal', { reason: ['denied', 'identity_mismatch'] });
     metrics.authFailed('identity_mismatch');
     metrics.authFailed('identity_mismatch');
@@ -25,7 +29,7 @@ describe('MetricsService', () => {
   });
 
   it('declares every combination of two labels', async () => {
-    const metrics = new MetricsService(new FakeClock());
+    const metrics = new MetricsService(new FakeClock(), ONE_APP);
     metrics.declareLabelValues('feishuRequestsTotal', { api: ['a', 'b'], outcome: ['x', 'y'] });
     const { body } = await metrics.render();
     const series = body.split('\n').filter((line) => line.startsWith('lark_service_feishu_requests_total{'));
@@ -41,22 +45,28 @@ describe('MetricsService', () => {
   });
 
   it('serves database gauges from the last background read, never reading on a scrape', async () => {
-    const metrics = new MetricsService(new FakeClock());
+    const metrics = new MetricsService(new FakeClock(), ONE_APP);
     let reads = 0;
     metrics.readGaugeFrom('tokenActiveCount', async () => {
       reads += 1;
       return 40 + reads;
     });
     await metrics.refreshDatabaseGauges();
-    expect((await metrics.render()).body).toContain('lark_service_token_active_count 41');
-    expect((await metrics.render()).body).toContain('lark_service_token_active_count 41');
+    expect((await metrics.render()).body).toContain(
+      'lark_service_token_active_count{app_id="cli_0123456789abcdef"} 41',
+    );
+    expect((await metrics.render()).body).toContain(
+      'lark_service_token_active_count{app_id="cli_0123456789abcdef"} 41',
+    );
     expect(reads).toBe(1);
     await metrics.refreshDatabaseGauges();
-    expect((await metrics.render()).body).toContain('lark_service_token_active_count 42');
+    expect((await metrics.render()).body).toContain(
+      'lark_service_token_active_count{app_id="cli_0123456789abcdef"} 42',
+    );
   });
 
   it('keeps the last value when a database read fails', async () => {
-    const metrics = new MetricsService(new FakeClock());
+    const metrics = new MetricsService(new FakeClock(), ONE_APP);
     let fail = false;
     metrics.readGaugeFrom('authSessionActive', async () => {
       if (fail) throw new Error('db down');
@@ -65,12 +75,14 @@ describe('MetricsService', () => {
     await metrics.refreshDatabaseGauges();
     fail = true;
     await metrics.refreshDatabaseGauges();
-    expect((await metrics.render()).body).toContain('lark_service_auth_session_active 3');
+    expect((await metrics.render()).body).toContain(
+      'lark_service_auth_session_active{app_id="cli_0123456789abcdef"} 3',
+    );
   });
 
   it('records job runs with their result, duration and last success time', async () => {
     const clock = new FakeClock();
-    const metrics = new MetricsService(clock);
+    const metrics = new MetricsService(clock, ONE_APP);
     metrics.jobRan('token-refresh', 'success', 0.2);
     metrics.jobRan('token-refresh', 'failure', 0.1);
     const { body } = await metrics.render();

@@ -1,11 +1,12 @@
-import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import { Clock } from '../common/clock';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { METRIC } from './metric-names';
 
-/** A gauge whose value comes from the database, read in the background so a scrape never waits on it. */
-export type GaugeReader = () => Promise<number>;
+/** A per-app gauge whose value comes from the database, read in the background so a scrape never waits on it. */
+export type GaugeReader = (appId: string) => Promise<number>;
 export type DatabaseGauge = 'authSessionActive' | 'tokenActiveCount' | 'tokenRefreshOverdue';
 type LabelledCounter =
   'authFailureTotal' | 'tokenRefreshTotal' | 'feishuRequestsTotal' | 'callbackRequestsTotal' | 'jobRunsTotal';
@@ -15,7 +16,8 @@ const DB_GAUGE_REFRESH_MS = 15_000;
  * Owns this app's prom-client Registry (not the global one, so several apps in one test process don't
  * collide) and exposes recording methods; nothing else touches prom-client. Label values are the vocabularies of
  * the modules that record them, which declare them up front (declareLabelValues) so every series exists from the
- * first scrape.
+ * first scrape. Per-app series carry an `app_id` label whose values are the configured apps only, so its
+ * cardinality is bounded by the configuration.
  */
 @Injectable()
 export class MetricsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -32,9 +34,10 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   private readonly counters: Record<LabelledCounter, Counter> = {
     authFailureTotal: this.counter(METRIC.authFailureTotal, 'Authorizations that failed, by reason.', ['reason']),
     tokenRefreshTotal: this.counter(METRIC.tokenRefreshTotal, 'Token refreshes, by result.', ['result']),
-    feishuRequestsTotal: this.counter(METRIC.feishuRequestsTotal, 'Requests to Feishu, by API and outcome.', [
+    feishuRequestsTotal: this.counter(METRIC.feishuRequestsTotal, 'Requests to Feishu, by API, outcome and app.', [
       'api',
       'outcome',
+      'app_id',
     ]),
     callbackRequestsTotal: this.counter(METRIC.callbackRequestsTotal, 'OAuth callback requests, by outcome.', [
       'outcome',
@@ -75,11 +78,17 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   });
   private readonly wsConnected = new Gauge({
     name: METRIC.wsConnected,
-    help: '1 while the WebSocket long connection is up.',
+    help: '1 while the WebSocket long connection of the app is up.',
+    labelNames: ['app_id'],
     registers: [this.registry],
   });
+  private readonly appIds: readonly string[];
 
-  constructor(private readonly clock: Clock) {
+  constructor(
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'apps'>,
+  ) {
+    this.appIds = config.apps.map((app) => app.appId);
     collectDefaultMetrics({ register: this.registry });
     // These gauges end in _total, which promtool rejects; nodejs_active_{handles,requests,resources} carry the same data.
     for (const name of [
@@ -89,9 +98,9 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     ]) {
       this.registry.removeSingleMetric(name);
     }
-    this.dbGauge(METRIC.authSessionActive, 'Authorization sessions pending now.');
-    this.dbGauge(METRIC.tokenActiveCount, 'Active user tokens.');
-    this.dbGauge(METRIC.tokenRefreshOverdue, 'Active tokens past their expiry.');
+    this.dbGauge(METRIC.authSessionActive, 'Authorization sessions pending now, by app.');
+    this.dbGauge(METRIC.tokenActiveCount, 'Active user tokens, by app.');
+    this.dbGauge(METRIC.tokenRefreshOverdue, 'Active tokens past their expiry, by app.');
   }
 
   /** Creates the zero series of every combination of the given label values. */
@@ -122,12 +131,13 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     this.counters.tokenRefreshTotal.inc({ result });
     if (durationSeconds !== undefined) this.tokenRefreshDurationSeconds.observe(durationSeconds);
   }
-  feishuRequest(api: string, outcome: string, durationSeconds: number): void {
-    this.counters.feishuRequestsTotal.inc({ api, outcome });
+  feishuRequest(appId: string, api: string, outcome: string, durationSeconds: number): void {
+    if (!this.appIds.includes(appId)) return;
+    this.counters.feishuRequestsTotal.inc({ api, outcome, app_id: appId });
     this.feishuRequestDurationSeconds.labels(api).observe(durationSeconds);
   }
-  setWsConnected(connected: boolean): void {
-    this.wsConnected.set(connected ? 1 : 0);
+  setWsConnected(appId: string, connected: boolean): void {
+    if (this.appIds.includes(appId)) this.wsConnected.labels(appId).set(connected ? 1 : 0);
   }
   callbackHandled(outcome: string): void {
     this.counters.callbackRequestsTotal.inc({ outcome });
@@ -144,13 +154,15 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     if (entry) entry.reader = reader;
   }
 
-  /** Reads every database gauge once; a failed read keeps the last value. */
+  /** Reads every database gauge of every app once; a failed read keeps the last value. */
   async refreshDatabaseGauges(): Promise<void> {
     await Promise.all(
-      [...this.dbGauges.values()].map(async ({ reader, gauge }) => {
-        const value = await reader().catch(() => undefined);
-        if (value !== undefined) gauge.set(value);
-      }),
+      [...this.dbGauges.values()].flatMap(({ reader, gauge }) =>
+        this.appIds.map(async (appId) => {
+          const value = await reader(appId).catch(() => undefined);
+          if (value !== undefined) gauge.labels(appId).set(value);
+        }),
+      ),
     );
   }
 
@@ -172,7 +184,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
   private dbGauge(name: string, help: string): void {
-    const gauge = new Gauge({ name, help, registers: [this.registry] });
+    const gauge = new Gauge({ name, help, labelNames: ['app_id'], registers: [this.registry] });
     this.dbGauges.set(name, { reader: () => Promise.resolve(0), gauge });
   }
 }

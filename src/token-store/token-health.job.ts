@@ -47,14 +47,14 @@ export class TokenHealthJob implements OnApplicationBootstrap {
   /** Probes one batch per app; returns how many tokens were found not working. */
   async probe(signal?: AbortSignal): Promise<number> {
     let failing = 0;
-    for (const appId of [this.config.lark.appId]) {
+    for (const { appId } of this.config.apps) {
       const now = this.clock.now();
       const rows = await this.tokens.claimForHealthCheck(appId, now, new Date(now.getTime() - this.intervalMs), BATCH);
       await forEachConcurrently(rows, CONCURRENCY, async (row) => {
         if (signal?.aborted || !row.accessTokenEnc || !row.keyId) return;
         const accessToken = this.cipher.decrypt(row.accessTokenEnc, row.keyId, `${row.appId}:${row.openId}`);
         try {
-          await this.oauth.getUserInfo(accessToken);
+          await this.oauth.getUserInfo(row.appId, accessToken);
           await this.tokens.recordHealth(row.id, true, this.clock.now());
         } catch (error) {
           if (!(error instanceof FeishuApiError) || error.retryable) {

@@ -37,7 +37,7 @@ export class TokenRefreshJob implements OnApplicationBootstrap {
   /** Refreshes everything due now; returns how many tokens it handled. */
   async sweep(signal?: AbortSignal): Promise<number> {
     let handled = 0;
-    for (const appId of [this.config.lark.appId]) {
+    for (const { appId } of this.config.apps) {
       while (!signal?.aborted) {
         const now = this.clock.now();
         const rows = await this.tokens.claimDue(

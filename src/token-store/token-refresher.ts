@@ -114,7 +114,7 @@ export class TokenRefresher {
     progress.sent = true;
     let tokens: OAuthTokens;
     try {
-      tokens = await this.oauth.refreshUserAccessToken(refreshToken);
+      tokens = await this.oauth.refreshUserAccessToken(row.appId, refreshToken);
     } catch (error) {
       if (!(error instanceof FeishuApiError)) throw error;
       return this.failed(row, error);

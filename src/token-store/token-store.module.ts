@@ -1,4 +1,4 @@
-import { Inject, Logger, Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { redactor } from '../common/logging/redact';
@@ -39,9 +39,9 @@ function createCipher(config: AppConfig): TokenCipher {
   exports: [TokenCipher, TokenStoreService],
 })
 export class TokenStoreModule {
-  constructor(metrics: MetricsService, tokens: TokenStoreService, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(metrics: MetricsService, tokens: TokenStoreService) {
     metrics.declareLabelValues('tokenRefreshTotal', { result: TOKEN_REFRESH_RESULTS });
-    metrics.readGaugeFrom('tokenActiveCount', () => tokens.countActive(config.lark.appId));
-    metrics.readGaugeFrom('tokenRefreshOverdue', () => tokens.countOverdue(config.lark.appId));
+    metrics.readGaugeFrom('tokenActiveCount', (appId) => tokens.countActive(appId));
+    metrics.readGaugeFrom('tokenRefreshOverdue', (appId) => tokens.countOverdue(appId));
   }
 }

@@ -1,8 +1,8 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiAuthGuard } from '../http/api-auth.guard';
+import { ApiApp, APP_ID_QUERY } from '../http/app-access';
 import { openIdSchema, parseInput } from '../http/validation';
 import { UserTokenNotFoundError } from './token-store.errors';
 import { TokenStoreService, UserAccessToken } from './token-store.service';
@@ -18,35 +18,36 @@ interface UserAccessTokenView {
 @UseGuards(ApiAuthGuard)
 @Controller('api/v1/users/:openId/token')
 export class UserTokenController {
-  constructor(
-    private readonly tokens: TokenStoreService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly tokens: TokenStoreService) {}
 
   @Get()
   @ApiOperation({
     summary:
       'A valid user_access_token, refreshed first when due; 404 if never authorized, 409 if the user must authorize again',
   })
-  async get(@Param('openId') openId: string): Promise<UserAccessTokenView> {
-    return view(
-      await this.tokens.getUserAccessToken(this.config.lark.appId, parseInput(openIdSchema, openId, 'openId')),
-    );
+  @ApiQuery(APP_ID_QUERY)
+  async get(@Param('openId') openId: string, @ApiApp('query') appId: string): Promise<UserAccessTokenView> {
+    return view(await this.tokens.getUserAccessToken(appId, parseInput(openIdSchema, openId, 'openId')));
   }
 
   @Post('refresh')
   @HttpCode(200)
   @ApiOperation({ summary: 'Refresh the token now, due or not; answers the new expiry' })
-  async refresh(@Param('openId') openId: string): Promise<{ expiresAt: string; scopes: string[] }> {
+  @ApiBody({ required: false, schema: { type: 'object', properties: { appId: { type: 'string' } } } })
+  async refresh(
+    @Param('openId') openId: string,
+    @ApiApp('body') appId: string,
+  ): Promise<{ expiresAt: string; scopes: string[] }> {
     const user = parseInput(openIdSchema, openId, 'openId');
-    const { expiresAt, scopes } = await this.tokens.refreshUserAccessToken(this.config.lark.appId, user);
+    const { expiresAt, scopes } = await this.tokens.refreshUserAccessToken(appId, user);
     return { expiresAt: expiresAt.toISOString(), scopes };
   }
 
   @Delete()
   @ApiOperation({ summary: "Logout: end the user's token and sessions (the same as the DM command)" })
-  async logout(@Param('openId') openId: string): Promise<{ invalidated: boolean }> {
-    const result = await this.tokens.logout(this.config.lark.appId, parseInput(openIdSchema, openId, 'openId'));
+  @ApiQuery(APP_ID_QUERY)
+  async logout(@Param('openId') openId: string, @ApiApp('query') appId: string): Promise<{ invalidated: boolean }> {
+    const result = await this.tokens.logout(appId, parseInput(openIdSchema, openId, 'openId'));
     if (result === 'unknown') throw new UserTokenNotFoundError();
     return { invalidated: result === 'invalidated' };
   }

@@ -32,7 +32,12 @@ describe('the Lark gateway against the simulator (real SDK)', () => {
     const failedSends = (metrics: string) =>
       ['api_error', 'http_error', 'network_error', 'timeout'].reduce(
         (sum, outcome) =>
-          sum + metricValue(metrics, 'lark_service_feishu_requests_total', { api: 'message_create', outcome }),
+          sum +
+          metricValue(metrics, 'lark_service_feishu_requests_total', {
+            api: 'message_create',
+            outcome,
+            app_id: h.config.apps[0]!.appId,
+          }),
         0,
       );
     expect(failedSends(await scrape(h))).toBeGreaterThan(failedSends(metricsBefore));
@@ -61,7 +66,7 @@ describe('the Lark gateway against the simulator (real SDK)', () => {
       'readiness to drop and come back',
     );
     const metrics = await scrape(h);
-    expect(metrics).toMatch(/^lark_service_ws_connected 1$/m);
+    expect(metrics).toMatch(/^lark_service_ws_connected\{app_id="cli_0123456789abcdef"\} 1$/m);
     const user = await h.control.createUser('After Reconnect');
     const card = await dmAndWaitForCard(h.control, user.openId, 'login');
     expect(JSON.stringify(card.content)).toContain('authorize');

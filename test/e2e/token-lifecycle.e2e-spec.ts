@@ -230,7 +230,7 @@ describe('token lifecycle: Feishu failing 20 % of token calls (transient)', () =
       control: h.control,
       dataSource,
       keys: keys.value,
-      appId: h.config.lark.appId,
+      appId: h.config.apps[0]!.appId,
       count: 200,
       dueInSeconds: -1,
       now: clock.now(),

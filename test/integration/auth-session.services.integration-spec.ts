@@ -137,8 +137,12 @@ let failNextUpdate = false;
 /** The real messenger, except that the next card update fails when asked to. */
 @Injectable()
 class FlakyCardMessenger extends CardMessenger {
-  override updateCard(messageId: string, card: Parameters<CardMessenger['updateCard']>[1]): Promise<void> {
-    if (!failNextUpdate) return super.updateCard(messageId, card);
+  override updateCard(
+    appId: string,
+    messageId: string,
+    card: Parameters<CardMessenger['updateCard']>[2],
+  ): Promise<void> {
+    if (!failNextUpdate) return super.updateCard(appId, messageId, card);
     failNextUpdate = false;
     return Promise.reject(new Error('Feishu is having a bad day'));
   }

@@ -34,11 +34,13 @@ let refreshCalls = 0;
 
 @Injectable()
 class ScriptedOAuthClient {
-  refreshUserAccessToken(refreshToken: string): Promise<OAuthTokens> {
+  refreshUserAccessToken(appId: string, refreshToken: string): Promise<OAuthTokens> {
+    expect(appId).toBe(APP);
     refreshCalls += 1;
     return refreshAnswer(refreshToken);
   }
-  getUserInfo(accessToken: string): Promise<FeishuUserInfo> {
+  getUserInfo(appId: string, accessToken: string): Promise<FeishuUserInfo> {
+    expect(appId).toBe(APP);
     return userInfoAnswer(accessToken);
   }
 }
@@ -225,7 +227,7 @@ describe('token lifecycle, service level (fake clock, scripted token endpoint, P
     expect(metricValue(after, 'lark_service_token_refresh_total', { result: 'transient_error' })).toBe(
       metricValue(before, 'lark_service_token_refresh_total', { result: 'transient_error' }) + 1,
     );
-    expect(metricValue(after, 'lark_service_token_refresh_overdue')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(after, 'lark_service_token_refresh_overdue', { app_id: APP })).toBeGreaterThanOrEqual(1);
     await dataSource.query(`UPDATE user_tokens SET status = 'invalidated', ${noSecrets} WHERE open_id = $1`, [openId]);
   });
 

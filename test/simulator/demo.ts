@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 
@@ -11,20 +11,34 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/load-config';
 import { MIGRATIONS_TABLE } from '../../src/database/data-source';
-import { DEFAULT_APP_ID, DEFAULT_APP_SECRET, type Simulator, startSimulator } from './index';
+import {
+  DEFAULT_APP_ID,
+  DEFAULT_APP_NAME,
+  DEFAULT_APP_SECRET,
+  type Simulator,
+  type SimulatorAppOptions,
+  startSimulator,
+} from './index';
 
 // `npm run demo`: the Feishu simulator, then the service against it on an embedded PGlite database, in one
 // process; prints the chat URL where a person types "login" and clicks Authorize. Ctrl-C stops both.
 //
 // Environment (all optional): SIMULATOR_PORT (9000), PORT (8000), PGLITE_DATA_DIR (./data/demo/pglite),
-// DEMO_API_TOKEN (random), LOG_LEVEL (info). A taken port falls back to a free one. Any .env file is
-// ignored so the demo behaves the same everywhere.
+// DEMO_API_TOKEN (random), LOG_LEVEL (info), DEMO_APPS (1; 2 = two apps, each with its own bot, served by one
+// service through LARK_APPS_FILE). A taken port falls back to a free one. Any .env file is ignored so the demo
+// behaves the same everywhere.
 
 const DEFAULT_SIMULATOR_PORT = 9000;
 const DEFAULT_SERVICE_PORT = 8000;
 /** Inside ./data/demo, so the generated key file (kept next to the data directory) is the demo's own too. */
 const DEFAULT_DATA_DIR = path.join('data', 'demo', 'pglite');
 const HOST = '127.0.0.1';
+/** The second app of DEMO_APPS=2. */
+const SECOND_APP: SimulatorAppOptions = {
+  appId: 'cli_fedcba9876543210',
+  appSecret: 'sim-app-secret-b',
+  name: 'lark-card-auth B',
+};
 
 /** Stable demo users, so the chat URLs stay the same from one run to the next. */
 const DEMO_USERS = ['Zhang San', 'Li Si'].map((name) => ({
@@ -39,8 +53,13 @@ async function main(): Promise<void> {
   const dataDir = env.PGLITE_DATA_DIR || DEFAULT_DATA_DIR;
   const apiToken = env.DEMO_API_TOKEN || `demo-${randomBytes(18).toString('base64url')}`;
   if (apiToken.length < 16 || /\s/.test(apiToken)) throw new Error('DEMO_API_TOKEN must be ≥ 16 characters, no spaces');
+  if (env.DEMO_APPS && env.DEMO_APPS !== '1' && env.DEMO_APPS !== '2') throw new Error('DEMO_APPS is 1 or 2');
+  const apps: SimulatorAppOptions[] = [
+    { appId: DEFAULT_APP_ID, appSecret: DEFAULT_APP_SECRET, name: DEFAULT_APP_NAME },
+    ...(env.DEMO_APPS === '2' ? [SECOND_APP] : []),
+  ];
 
-  const sim = await startSimulatorOnPort(simulatorPort);
+  const sim = await startSimulatorOnPort(simulatorPort, apps);
   let app: NestFastifyApplication | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (reason: string, code: number): Promise<void> => {
@@ -81,8 +100,7 @@ async function main(): Promise<void> {
 
     const config = loadConfig(
       {
-        LARK_APP_ID: DEFAULT_APP_ID,
-        LARK_APP_SECRET: DEFAULT_APP_SECRET,
+        ...appVariables(apps, dataDir),
         LARK_DOMAIN: sim.url,
         OAUTH_REDIRECT_URI: redirectUri,
         CALLBACK_SERVER_HOST: HOST,
@@ -101,16 +119,34 @@ async function main(): Promise<void> {
     if (!env.PGLITE_DATA_DIR) await clearTables(app.get(DataSource, { strict: false }));
     await app.listen(port, HOST);
     await waitUntilReady(serviceUrl, 20_000);
-    printBanner(sim, serviceUrl, dataDir, apiToken);
+    printBanner(sim, serviceUrl, dataDir, apiToken, apps);
   } catch (error) {
     console.error(`the demo could not start: ${error instanceof Error ? error.message : String(error)}`);
     await stop('start-up failed', 1);
   }
 }
 
-function printBanner(sim: Simulator, serviceUrl: string, dataDir: string, apiToken: string): void {
+/** One app: the LARK_APP_ID shorthand; two: a LARK_APPS_FILE next to the demo database. */
+function appVariables(apps: SimulatorAppOptions[], dataDir: string): Record<string, string> {
+  const [only] = apps;
+  if (apps.length === 1 && only) return { LARK_APP_ID: only.appId, LARK_APP_SECRET: only.appSecret };
+  const file = path.join(path.dirname(path.resolve(dataDir)), 'apps.json');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const list = apps.map(({ appId, appSecret, name }) => ({ appId, appSecret, displayName: name }));
+  writeFileSync(file, `${JSON.stringify(list, null, 2)}\n`, { mode: 0o600 });
+  return { LARK_APPS_FILE: file };
+}
+
+function printBanner(
+  sim: Simulator,
+  serviceUrl: string,
+  dataDir: string,
+  apiToken: string,
+  apps: SimulatorAppOptions[],
+): void {
   const [zhang, li] = DEMO_USERS as [(typeof DEMO_USERS)[0], (typeof DEMO_USERS)[0]];
   const chat = (openId: string) => `${sim.url}/_sim/chat?openId=${openId}`;
+  const appQuery = apps.length > 1 ? `?appId=${DEFAULT_APP_ID}` : '';
   const lines = [
     '',
     '──────────────────────────────────────────────────────────────────────────────',
@@ -121,6 +157,12 @@ function printBanner(sim: Simulator, serviceUrl: string, dataDir: string, apiTok
     ' type "login" and press Send, click Authorize on the card, then Authorize on the',
     ' consent page: you land on the success page and the card in the chat turns green.',
     ` (the chat as ${li.name}: ${chat(li.openId)})`,
+    ...(apps.length > 1
+      ? [
+          ` ${apps.length} apps: the chat page's bot selector opens the same person's chat with the other bot.`,
+          ' Every REST call names its app (appId); GET /api/v1/apps lists them.',
+        ]
+      : [' Two apps in one service: DEMO_APPS=2 npm run demo']),
     '',
     ` Service    ${serviceUrl}   (OAuth callback ${serviceUrl}/callback)`,
     ` Metrics    ${serviceUrl}/metrics`,
@@ -128,8 +170,10 @@ function printBanner(sim: Simulator, serviceUrl: string, dataDir: string, apiTok
     ` API token  ${apiToken}`,
     ' Token of a user, once authorized:',
     `   curl -H "Authorization: Bearer ${apiToken}" \\`,
-    `     ${serviceUrl}/api/v1/users/${zhang.openId}/token`,
-    ` Simulator  ${sim.url}   (app ${DEFAULT_APP_ID})`,
+    appQuery
+      ? `     "${serviceUrl}/api/v1/users/${zhang.openId}/token${appQuery}"`
+      : `     ${serviceUrl}/api/v1/users/${zhang.openId}/token`,
+    ` Simulator  ${sim.url}   (${apps.map((app) => `app ${app.appId}`).join(', ')})`,
     ` Database   embedded PGlite in ${dataDir}`,
     '──────────────────────────────────────────────────────────────────────────────',
     '',
@@ -154,12 +198,12 @@ function portFrom(name: string, value: string | undefined, fallback: number): nu
   return port;
 }
 
-async function startSimulatorOnPort(port: number): Promise<Simulator> {
+async function startSimulatorOnPort(port: number, apps: SimulatorAppOptions[]): Promise<Simulator> {
   try {
-    return await startSimulator({ port, host: HOST, quiet: true });
+    return await startSimulator({ port, host: HOST, quiet: true, apps });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    const sim = await startSimulator({ port: 0, host: HOST, quiet: true });
+    const sim = await startSimulator({ port: 0, host: HOST, quiet: true, apps });
     console.log(`port ${port} is taken: the simulator uses port ${sim.port}`);
     return sim;
   }

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
@@ -42,6 +44,11 @@ export interface HarnessOptions {
   clock?: Clock;
   /** Changes the Postgres URL the service gets (e.g. to go through a TCP proxy the test controls). */
   rewriteDatabaseUrl?: (url: string) => string;
+  /**
+   * Several apps: the simulator gets these apps and the service a LARK_APPS_FILE listing them (in place of
+   * LARK_APP_ID / LARK_APP_SECRET); displayName is both the simulator's bot name and the service's display name.
+   */
+  apps?: Array<{ appId: string; appSecret: string; displayName: string }>;
 }
 
 /**
@@ -59,7 +66,10 @@ async function startHarnessSteps(options: HarnessOptions, cleanup: Cleanup): Pro
   if (options.reuse) {
     sim = options.reuse.sim;
   } else {
-    const started = await startSimulator({ quiet: true });
+    const started = await startSimulator({
+      quiet: true,
+      apps: options.apps?.map(({ appId, appSecret, displayName }) => ({ appId, appSecret, name: displayName })),
+    });
     cleanup.add(() => started.close());
     sim = started;
   }
@@ -90,6 +100,13 @@ async function startHarnessSteps(options: HarnessOptions, cleanup: Cleanup): Pro
       cleanup.add(() => removeTempDir(pgliteDir));
       env.PGLITE_DATA_DIR = pgliteDir;
       delete env.TOKEN_ENCRYPTION_KEYS;
+    }
+    if (options.apps) {
+      const appsDir = tempPgliteDir();
+      cleanup.add(() => removeTempDir(appsDir));
+      env.LARK_APPS_FILE = writeAppsFile(appsDir, options.apps);
+      delete env.LARK_APP_ID;
+      delete env.LARK_APP_SECRET;
     }
     Object.assign(env, options.env);
     sim.addRedirectUri(env.OAUTH_REDIRECT_URI as string);
@@ -138,4 +155,10 @@ async function startHarnessSteps(options: HarnessOptions, cleanup: Cleanup): Pro
     },
     close: () => cleanup.run(),
   };
+}
+
+function writeAppsFile(dir: string, apps: NonNullable<HarnessOptions['apps']>): string {
+  const file = path.join(dir, 'apps.json');
+  writeFileSync(file, JSON.stringify(apps), { mode: 0o600 });
+  return file;
 }

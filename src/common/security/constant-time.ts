@@ -2,12 +2,20 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** Compares a presented secret with the allowed ones without leaking, through timing, which prefix matched. */
 export function matchesAnySecret(presented: string, allowed: readonly string[]): boolean {
+  return indexOfSecret(presented, allowed) >= 0;
+}
+
+/**
+ * The index of the allowed secret equal to `presented`, or -1. Every secret is compared, digest against digest, so
+ * the time taken says neither which one matched nor how much of it.
+ */
+export function indexOfSecret(presented: string, allowed: readonly string[]): number {
   const presentedDigest = createHash('sha256').update(presented).digest();
-  let matched = false;
-  for (const secret of allowed) {
+  let matched = -1;
+  allowed.forEach((secret, index) => {
     const allowedDigest = createHash('sha256').update(secret).digest();
-    matched = timingSafeEqual(presentedDigest, allowedDigest) || matched;
-  }
+    if (timingSafeEqual(presentedDigest, allowedDigest)) matched = index;
+  });
   return matched;
 }
 

@@ -19,7 +19,7 @@ function inProcess(text: string): string[] {
 
 describe('the in-process exposition check', () => {
   it("accepts the service's own /metrics body but for the one known naming finding", async () => {
-    const metrics = new MetricsService(new Clock());
+    const metrics = new MetricsService(new Clock(), { apps: [] });
     metrics.authFailed('denied');
     const { body } = await metrics.render();
     expect(inProcess(body)).toEqual([
@@ -119,7 +119,7 @@ describe('checkMetricsExposition and checkRuleFiles', () => {
   const promtool = promtoolAvailable();
 
   it('run promtool too when it is installed, and say so when it is not', async () => {
-    const { body } = await new MetricsService(new Clock()).render();
+    const { body } = await new MetricsService(new Clock(), { apps: [] }).render();
     for (const report of [checkMetricsExposition(body), checkRuleFiles([VALID_RULES])]) {
       expect(report.ran).toEqual(promtool ? ['in-process', 'promtool'] : ['in-process']);
       expect(report.note === undefined).toBe(promtool);
