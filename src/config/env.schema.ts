@@ -102,6 +102,23 @@ export function normalizeEnv(env: NodeJS.ProcessEnv): RawEnv {
 
 /** Rules that involve more than one variable; they run even when single variables already failed. */
 export function crossFieldProblems(raw: RawEnv): Array<{ name: EnvName; problem: string }> {
+  return [...larkProblems(raw), ...storageProblems(raw)];
+}
+
+/** The cross-field rules of the database and its keys: all that `npm run keys:rotate` needs. */
+export function storageProblems(raw: RawEnv): Array<{ name: EnvName; problem: string }> {
+  if (raw.DATABASE_URL === undefined || raw.TOKEN_ENCRYPTION_KEYS !== undefined) return [];
+  return [
+    {
+      name: 'TOKEN_ENCRYPTION_KEYS',
+      problem:
+        'is missing: with DATABASE_URL the service refuses to start without TOKEN_ENCRYPTION_KEYS ' +
+        "(generate one: node -e \"console.log('k1:' + require('crypto').randomBytes(32).toString('base64'))\")",
+    },
+  ];
+}
+
+function larkProblems(raw: RawEnv): Array<{ name: EnvName; problem: string }> {
   const problems: Array<{ name: EnvName; problem: string }> = [];
   if (raw.LARK_APPS_FILE === undefined) {
     if (raw.LARK_APP_ID === undefined) problems.push({ name: 'LARK_APP_ID', problem: MISSING });
@@ -110,14 +127,6 @@ export function crossFieldProblems(raw: RawEnv): Array<{ name: EnvName; problem:
     problems.push({
       name: 'LARK_APPS_FILE',
       problem: 'is set together with LARK_APP_ID/LARK_APP_SECRET; list every app in the file and unset those',
-    });
-  }
-  if (raw.DATABASE_URL !== undefined && raw.TOKEN_ENCRYPTION_KEYS === undefined) {
-    problems.push({
-      name: 'TOKEN_ENCRYPTION_KEYS',
-      problem:
-        'is missing: with DATABASE_URL the service refuses to start without TOKEN_ENCRYPTION_KEYS ' +
-        "(generate one: node -e \"console.log('k1:' + require('crypto').randomBytes(32).toString('base64'))\")",
     });
   }
   if (raw.LARK_DOMAIN !== undefined && raw.FEISHU_API_BASE_URL !== undefined) {

@@ -7,7 +7,14 @@ import { AppConfig } from './app-config';
 import { buildAppConfig, buildDatabaseConfig } from './build-app-config';
 import { ConfigValidationError } from './config.errors';
 import { readAppsFile } from './apps-file';
-import { databaseEnvSchema, envSchema, keyRotationEnvSchema, toConfigProblems, validateEnv } from './env.schema';
+import {
+  databaseEnvSchema,
+  envSchema,
+  keyRotationEnvSchema,
+  storageProblems,
+  toConfigProblems,
+  validateEnv,
+} from './env.schema';
 
 export interface LoadConfigOptions {
   /**
@@ -61,7 +68,7 @@ export function loadKeyRotationConfig(
   env: NodeJS.ProcessEnv = process.env,
   options: LoadConfigOptions = {},
 ): Pick<AppConfig, 'database' | 'encryptionKeys'> {
-  const result = validateEnv(keyRotationEnvSchema, withDotenv(env, options));
+  const result = validateEnv(keyRotationEnvSchema, withDotenv(env, options), storageProblems);
   if (!result.ok) throw new ConfigValidationError(result.problems);
   return { database: buildDatabaseConfig(result.value), encryptionKeys: result.value.TOKEN_ENCRYPTION_KEYS ?? [] };
 }

@@ -1,11 +1,13 @@
 import { createServer, RequestListener } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { AppError } from '../common/errors/app-error';
 import { HTTP_STATUS_BY_CODE } from '../common/errors/error-codes';
+import { requestIdFrom } from '../common/logging/request-context';
 import type { AppConfig } from '../config/app-config';
 import { apiAccessProblem } from './api-auth.guard';
 
@@ -21,9 +23,14 @@ export function errorBody(code: string, message: string): { error: { code: strin
 /**
  * Fastify options that answer every failure in the one error shape without echoing the URL: time limits for slow
  * or unfinished requests, a body limit, and no automatic HEAD routes (a HEAD of /callback must not exchange a code).
+ * Fastify logs with the service's pino logger; its own per-request lines are replaced by ours (request-logging.ts).
  */
-export function httpServerOptions(): FastifyServerOptions {
+export function httpServerOptions(logger: FastifyBaseLogger): FastifyServerOptions {
   return {
+    loggerInstance: logger,
+    logController: withoutRequestLogging(),
+    requestIdHeader: false,
+    genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
     trustProxy: true,
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -32,7 +39,7 @@ export function httpServerOptions(): FastifyServerOptions {
       createServer({ requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, handler),
     exposeHeadRoutes: false,
     clientErrorHandler,
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
       const body = JSON.stringify(
         tooLong
@@ -43,11 +50,23 @@ export function httpServerOptions(): FastifyServerOptions {
         'content-type': 'application/json; charset=utf-8',
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
+        'x-request-id': request.id,
         'content-length': Buffer.byteLength(body),
       });
       reply.raw.end(body);
     },
   };
+}
+
+/**
+ * Fastify's own "incoming request"/"request completed" lines switched off. Fastify checks `instanceof` against its
+ * own LogController, so the class comes from the copy of Fastify that Nest's adapter runs.
+ */
+function withoutRequestLogging(): FastifyServerOptions['logController'] {
+  const adapterFastify = createRequire(require.resolve('@nestjs/platform-fastify'))(
+    'fastify',
+  ) as typeof import('fastify');
+  return new adapterFastify.LogController({ disableRequestLogging: true });
 }
 
 /** Errors Node's HTTP parser meets before there is a request (huge headers, a request that never arrives). */

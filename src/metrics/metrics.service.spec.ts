@@ -86,11 +86,11 @@ describe('MetricsService', () => {
     metrics.jobRan('token-refresh', 'success', 0.2);
     metrics.jobRan('token-refresh', 'failure', 0.1);
     const { body } = await metrics.render();
-    expect(body).toContain('lark_service_job_runs_total{job="token-refresh",result="success"} 1');
-    expect(body).toContain('lark_service_job_runs_total{job="token-refresh",result="failure"} 1');
-    expect(body).toContain('lark_service_job_duration_seconds_count{job="token-refresh"} 2');
+    expect(body).toContain('lark_service_job_runs_total{job_name="token-refresh",result="success"} 1');
+    expect(body).toContain('lark_service_job_runs_total{job_name="token-refresh",result="failure"} 1');
+    expect(body).toContain('lark_service_job_duration_seconds_count{job_name="token-refresh"} 2');
     expect(body).toContain(
-      `lark_service_job_last_success_timestamp_seconds{job="token-refresh"} ${clock.now().getTime() / 1000}`,
+      `lark_service_job_last_success_timestamp_seconds{job_name="token-refresh"} ${clock.now().getTime() / 1000}`,
     );
   });
 });

@@ -42,7 +42,11 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     callbackRequestsTotal: this.counter(METRIC.callbackRequestsTotal, 'OAuth callback requests, by outcome.', [
       'outcome',
     ]),
-    jobRunsTotal: this.counter(METRIC.jobRunsTotal, 'Runs of background jobs, by job and result.', ['job', 'result']),
+    // Not `job`: Prometheus's own target label is called that and would rename ours to exported_job.
+    jobRunsTotal: this.counter(METRIC.jobRunsTotal, 'Runs of background jobs, by job and result.', [
+      'job_name',
+      'result',
+    ]),
   };
   private readonly authDurationSeconds = new Histogram({
     name: METRIC.authDurationSeconds,
@@ -66,14 +70,14 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   private readonly jobDurationSeconds = new Histogram({
     name: METRIC.jobDurationSeconds,
     help: 'Duration of background job runs, by job.',
-    labelNames: ['job'],
+    labelNames: ['job_name'],
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
   private readonly jobLastSuccess = new Gauge({
     name: METRIC.jobLastSuccessTimestamp,
     help: 'When each background job last finished without error (Unix time, seconds).',
-    labelNames: ['job'],
+    labelNames: ['job_name'],
     registers: [this.registry],
   });
   private readonly wsConnected = new Gauge({
@@ -143,7 +147,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     this.counters.callbackRequestsTotal.inc({ outcome });
   }
   jobRan(job: string, result: 'success' | 'failure', durationSeconds: number): void {
-    this.counters.jobRunsTotal.inc({ job, result });
+    this.counters.jobRunsTotal.inc({ job_name: job, result });
     this.jobDurationSeconds.labels(job).observe(durationSeconds);
     if (result === 'success') this.jobLastSuccess.labels(job).set(this.clock.now().getTime() / 1000);
   }
