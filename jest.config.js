@@ -38,5 +38,14 @@ module.exports = {
       testMatch: ['**/*.integration-spec.ts'],
     },
     { ...common, ...withPostgres, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'] },
+    // Kill -9, database and Feishu outages, fuzzing (docs/reliability.md): `npm run test:reliability`, not part of
+    // `npm test` (whose script selects the three tiers above).
+    {
+      ...common,
+      ...withPostgres,
+      displayName: 'reliability',
+      roots: ['<rootDir>/test/reliability'],
+      testMatch: ['**/*.reliability-spec.ts'],
+    },
   ],
 };

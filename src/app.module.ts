@@ -25,7 +25,8 @@ export class AppModule {
         LarkModule,
         HealthModule,
         AuthSessionModule,
-        ...CallbackModule.forPath(new URL(config.oauth.redirectUri).pathname),
+        // A service whose apps all use the device flow has no callback (and needs no public URL).
+        ...(config.oauth.redirectUri ? CallbackModule.forPath(new URL(config.oauth.redirectUri).pathname) : []),
         EventEmitterModule.forRoot(),
         SchedulingModule,
       ],

@@ -22,7 +22,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.server.port, config.server.host);
   const base = (await app.getUrl()).replace('[::1]', 'localhost');
   Logger.log(
-    `lark-card-auth listening on ${base} — callback ${config.oauth.redirectUri}, metrics ${base}/metrics, ` +
+    `lark-card-auth listening on ${base} — callback ${config.oauth.redirectUri ?? 'none (device flow)'}, metrics ${base}/metrics, ` +
       `API docs ${base}/api/docs, apps ${config.apps.map((app) => `${app.appId} at ${app.openBaseUrl}`).join(', ')}`,
     'Main',
   );

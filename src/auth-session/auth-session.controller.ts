@@ -27,6 +27,8 @@ export interface AuthSessionView {
   openId: string;
   status: string;
   reason: string | null;
+  /** redirect (consent page + callback) or device (the OAuth device flow). */
+  flow: string;
   createdAt: string;
   expiresAt: string;
   completedAt: string | null;
@@ -104,6 +106,7 @@ function view(session: AuthSession): AuthSessionView {
     openId: session.openId,
     status: session.status,
     reason: session.reason,
+    flow: session.flow,
     createdAt: session.createdAt.toISOString(),
     expiresAt: session.expiresAt.toISOString(),
     completedAt: session.completedAt?.toISOString() ?? null,

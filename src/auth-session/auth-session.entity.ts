@@ -10,12 +10,14 @@ import {
 } from 'typeorm';
 
 import { DEFAULT_LOCALE, Locale, LOCALES } from '../common/locale';
+import { AUTH_FLOWS, AuthFlow } from '../config/app-config';
 import { sqlList } from '../database/sql-list';
 import {
   AUTH_SESSION_REASONS,
   AUTH_SESSION_STATUSES,
   AuthSessionReason,
   AuthSessionStatus,
+  CardFailure,
   TERMINAL_AUTH_SESSION_STATUSES,
 } from './auth-session.vocabulary';
 
@@ -34,6 +36,9 @@ import {
 @Check('ck_auth_sessions_reason', `reason IS NULL OR reason IN (${sqlList(AUTH_SESSION_REASONS)})`)
 @Check('ck_auth_sessions_locale', `locale IN (${sqlList(LOCALES)})`)
 @Check('ck_auth_sessions_key_id', 'pkce_verifier_enc IS NULL OR key_id IS NOT NULL')
+@Index('ix_auth_sessions_device_due', ['nextPollAt'], { where: "status = 'pending' AND flow = 'device'" })
+@Check('ck_auth_sessions_flow', `flow IN (${sqlList(AUTH_FLOWS)})`)
+@Check('ck_auth_sessions_device_key_id', 'device_code_enc IS NULL OR key_id IS NOT NULL')
 export class AuthSession {
   /** Also the public session id. */
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_auth_sessions' })
@@ -80,6 +85,10 @@ export class AuthSession {
   @Column({ name: 'card_patch_pending', type: 'boolean', default: false })
   cardPatchPending!: boolean;
 
+  /** Why the card can no longer be sent or updated (CARD_FAILURES); set once, never retried after. */
+  @Column({ name: 'card_failure', type: 'text', nullable: true })
+  cardFailure!: CardFailure | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
@@ -88,6 +97,35 @@ export class AuthSession {
 
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt!: Date | null;
+
+  @Column({ type: 'text', default: 'redirect' })
+  flow!: AuthFlow;
+
+  /** Device flow: TokenCipher output of the device code (key key_id); never logged. */
+  @Column({ name: 'device_code_enc', type: 'bytea', nullable: true })
+  deviceCodeEnc!: Buffer | null;
+
+  @Column({ name: 'user_code', type: 'text', nullable: true })
+  userCode!: string | null;
+
+  /** verification_uri_complete: what the card's Authorize button opens. */
+  @Column({ name: 'verification_uri', type: 'text', nullable: true })
+  verificationUri!: string | null;
+
+  /** Seconds between two polls of the token endpoint; grows by 5 with each slow_down. */
+  @Column({ name: 'poll_interval_seconds', type: 'integer', nullable: true })
+  pollIntervalSeconds!: number | null;
+
+  /** No replica polls this session before then (docs/device-flow.md, polling). */
+  @Column({ name: 'next_poll_at', type: 'timestamptz', nullable: true })
+  nextPollAt!: Date | null;
+
+  /** The replica polling right now, until lease_until (database/lease.ts). */
+  @Column({ name: 'lease_owner', type: 'text', nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
+  leaseUntil!: Date | null;
 
   /** Set by TypeORM on save(); raw UPDATEs must set it themselves (the cleanup index is on it). */
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })

@@ -22,3 +22,25 @@ export class UserUnreachableError extends AppError {
     );
   }
 }
+
+/** The request asks for scopes the app has not enabled in the developer console; Feishu would show error 20027. */
+export class ScopeNotEnabledError extends AppError {
+  constructor(
+    readonly appId: string,
+    readonly scopes: readonly string[],
+    readonly consoleUrl: string,
+  ) {
+    super(
+      'SCOPE_NOT_ENABLED',
+      `Scope${scopes.length > 1 ? 's' : ''} ${scopes.join(', ')} ${scopes.length > 1 ? 'are' : 'is'} not enabled for app ` +
+        `${appId}. Enable ${scopes.length > 1 ? 'them' : 'it'} in the developer console (Permissions & Scopes): ` +
+        `${consoleUrl}`,
+    );
+  }
+}
+
+export class DeviceAuthorizationFailedError extends AppError {
+  constructor(cause: unknown) {
+    super('DEVICE_AUTHORIZATION_FAILED', 'Feishu did not issue a device code for the authorization.', { cause });
+  }
+}

@@ -17,6 +17,8 @@ import { AuthSession } from './auth-session.entity';
 import { AuthSessionNotFoundError, CardSendFailedError, UserUnreachableError } from './auth-session.errors';
 import { AuthSessionRepository } from './auth-session.repository';
 import { buildAuthorizeUrl, createPkce, createState } from './authorize-url';
+import { ScopePrecheck } from './scope-precheck';
+import { DeviceFlowStart } from './device-flow-start';
 import { SessionCards } from './session-cards';
 
 export interface AuthorizationRequest {
@@ -26,6 +28,8 @@ export interface AuthorizationRequest {
   locale?: Locale;
   /** Set when the service itself asks again because the user's grant ended; the card says why. */
   reauthReason?: ReauthorizationReason;
+  /** A fixed id for the new session (the DM inbox passes its own, so a resumed attempt can recognise it). */
+  sessionId?: string;
 }
 
 const LONG_POLL_STEP_MS = 250;
@@ -50,6 +54,8 @@ export class AuthSessionService implements BeforeApplicationShutdown {
     private readonly apps: LarkAppRegistry,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
+    private readonly scopePrecheck: ScopePrecheck,
+    private readonly deviceStart: DeviceFlowStart,
   ) {}
 
   /** Supersedes any pending session of the user, creates a new one and sends its card. */
@@ -58,26 +64,31 @@ export class AuthSessionService implements BeforeApplicationShutdown {
     const app = this.apps.settings(appId);
     const scopes = withOfflineAccess(request.scopes?.length ? request.scopes : app.scopes);
     const locale = request.locale ?? app.locale;
+    await this.scopePrecheck.assertEnabled(appId, scopes);
     const { state, stateHash } = createState();
     const pkce = createPkce();
     const verifier = this.cipher.encrypt(pkce.verifier, `${appId}:${openId}`);
+    const device = app.authFlow === 'device' ? await this.deviceStart.start(appId, openId, scopes) : undefined;
     const now = this.clock.now();
-    const expiresAt = new Date(now.getTime() + this.config.session.ttlSeconds * 1000);
+    const ttlSeconds = Math.min(this.config.session.ttlSeconds, device?.expiresInSeconds ?? Infinity);
+    const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
 
     const { session, superseded } = await this.sessions.manager.transaction(async (manager) => {
       await this.sessions.lockUser(appId, openId, manager);
       const superseded = await this.sessions.supersedePending(appId, openId, now, manager);
       const session = await this.sessions.insert(
         {
+          ...(request.sessionId ? { id: request.sessionId } : {}),
           appId,
           openId,
           status: 'pending',
           stateHash,
-          pkceVerifierEnc: verifier.value,
+          pkceVerifierEnc: device ? null : verifier.value,
           keyId: verifier.keyId,
           scopes,
           locale,
           expiresAt,
+          ...device?.columns(now),
         },
         now,
         manager,
@@ -87,14 +98,16 @@ export class AuthSessionService implements BeforeApplicationShutdown {
     this.metrics.authSessionCreated();
     for (const old of superseded) await this.cards.patch(old);
 
-    const authorizeUrl = buildAuthorizeUrl({
-      accountsBaseUrl: app.accountsBaseUrl,
-      appId,
-      redirectUri: this.config.oauth.redirectUri,
-      scopes,
-      state,
-      codeChallenge: pkce.challenge,
-    });
+    const authorizeUrl =
+      device?.verificationUriComplete ??
+      buildAuthorizeUrl({
+        accountsBaseUrl: app.accountsBaseUrl,
+        appId,
+        redirectUri: this.config.oauth.redirectUri ?? '',
+        scopes,
+        state,
+        codeChallenge: pkce.challenge,
+      });
     const sent = await this.sendCard(session, authorizeUrl, request.reauthReason);
     await this.saveCardLocation(session, sent);
     this.logger.log(`session ${session.id} started for ${openId} (card ${sent.messageId})`);
@@ -128,10 +141,14 @@ export class AuthSessionService implements BeforeApplicationShutdown {
     this.stopping = true;
   }
 
-  /** The user declined (card button): pending → rejected. Returns the session if it was pending. */
-  async rejectAuthorization(appId: string, id: string): Promise<AuthSession | undefined> {
+  /**
+   * The user declined (card button): pending → rejected, in one conditional UPDATE (only `openId`'s own session when
+   * given). Returns the session if it was pending.
+   */
+  async rejectAuthorization(appId: string, id: string, openId?: string): Promise<AuthSession | undefined> {
     const session = await this.sessions.transition(appId, id, ['pending'], 'rejected', this.clock.now(), {
       reason: 'denied',
+      ifOpenId: openId,
     });
     if (session) {
       this.metrics.authFailed('denied');
@@ -187,11 +204,21 @@ export class AuthSessionService implements BeforeApplicationShutdown {
         locale: session.locale,
         replaces: grant?.status === 'active' ? (grant.name ?? undefined) : undefined,
         reauthReason,
+        device: session.userCode
+          ? {
+              userCode: session.userCode,
+              minutesLeft: Math.max(1, Math.round((session.expiresAt.getTime() - this.clock.now().getTime()) / 60_000)),
+            }
+          : undefined,
       });
     } catch (error) {
       const unreachable = error instanceof FeishuApiError && error.recipientUnreachable;
       const reason = unreachable ? 'user_unreachable' : 'card_send_failed';
-      await this.sessions.transition(session.appId, session.id, ['pending'], 'failed', this.clock.now(), { reason });
+      const cardFailure = error instanceof FeishuApiError ? error.cardUnusable : undefined;
+      await this.sessions.transition(session.appId, session.id, ['pending'], 'failed', this.clock.now(), {
+        reason,
+        cardFailure,
+      });
       this.metrics.authFailed(reason);
       const line = `session ${session.id}: sending the card to ${session.openId} failed: ${describeError(error)}`;
       if (unreachable) {

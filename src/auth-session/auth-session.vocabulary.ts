@@ -1,3 +1,5 @@
+import type { CardUnusable } from '../lark/lark.errors';
+
 /**
  * The words of the authorization-session domain. The database CHECK constraints, the metric label values and the
  * result pages are all derived from these lists; nothing else spells them out (the frozen migrations excepted).
@@ -32,6 +34,8 @@ export const AUTH_FAILURE_REASONS = [
   'card_send_failed',
   // Feishu cannot deliver to the user (outside the app's availability, blocked the bot, unknown open_id).
   'user_unreachable',
+  // user_info: the Feishu account has resigned (20021) or is frozen (20022); asking again cannot help.
+  'account_unavailable',
   'internal',
 ] as const;
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
@@ -56,8 +60,16 @@ export const CALLBACK_OUTCOMES = [
   'provider_error',
   'code_exchange_failed',
   'identity_mismatch',
+  'account_unavailable',
   // The database did not answer; the session is untouched and the same link works again shortly.
   'unavailable',
   'internal',
 ] as const;
 export type CallbackOutcome = (typeof CALLBACK_OUTCOMES)[number];
+
+/**
+ * Why a card is beyond reach for good (auth_sessions.card_failure): the user recalled (230011) or deleted (230110) it,
+ * it is older than 14 days (230031), or the user blocked the bot (230053). Nothing retries after these.
+ */
+export const CARD_FAILURES = ['recalled', 'deleted', 'too_old', 'blocked'] as const satisfies readonly CardUnusable[];
+export type CardFailure = (typeof CARD_FAILURES)[number];

@@ -7,10 +7,9 @@ import { Locale } from '../common/locale';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LarkAppRegistry } from '../lark/app-registry';
 import { FeishuApiError } from '../lark/lark.errors';
-import { FeishuUserInfo, OAuthClient, OAuthTokens } from '../lark/oauth.client';
+import { OAuthClient, OAuthTokens } from '../lark/oauth.client';
 import { MetricsService } from '../metrics/metrics.service';
 import { TokenCipher } from '../token-store/token-cipher';
-import { TokenStoreService } from '../token-store/token-store.service';
 import { AuthSession } from './auth-session.entity';
 import { AuthSessionRepository, TransitionChanges } from './auth-session.repository';
 import {
@@ -19,6 +18,7 @@ import {
   CallbackOutcome,
   TerminalAuthSessionStatus,
 } from './auth-session.vocabulary';
+import { AuthorizationCompletionService, CompletionFailure } from './authorization-completion.service';
 import { hashState } from './authorize-url';
 import { SessionCards } from './session-cards';
 
@@ -49,8 +49,9 @@ const FIRST_EXCHANGE_RETRY_MS = 250;
 
 /**
  * GET /callback's work (docs/architecture.md, authorization flow): claim the session once by state hash, exchange
- * the code with the PKCE verifier, check the identity, store the token and complete the session in one
- * transaction, then patch the card. Every outcome is counted and logged without the code, state or tokens.
+ * the code with the PKCE verifier, then AuthorizationCompletionService checks the identity, stores the token and
+ * completes the session (the device flow ends the same way). Every outcome is counted and logged without the code,
+ * state or tokens.
  */
 @Injectable()
 export class AuthorizationCallbackService {
@@ -61,7 +62,7 @@ export class AuthorizationCallbackService {
     private readonly sessions: AuthSessionRepository,
     private readonly oauth: OAuthClient,
     private readonly apps: LarkAppRegistry,
-    private readonly tokens: TokenStoreService,
+    private readonly completion: AuthorizationCompletionService,
     private readonly cipher: TokenCipher,
     private readonly cards: SessionCards,
     private readonly metrics: MetricsService,
@@ -108,49 +109,23 @@ export class AuthorizationCallbackService {
       this.logger.error(
         `session ${claimed.id}: callback failed unexpectedly: ${describeError(failure, { stack: true })}`,
       );
-      return this.endFailed(claimed, 'internal', 'internal');
+      return this.endFailed(claimed, 'internal');
     });
   }
 
   private async exchange(session: AuthSession, code: string): Promise<CallbackResult> {
     const aad = `${session.appId}:${session.openId}`;
     let tokens: OAuthTokens;
-    let user: FeishuUserInfo;
     try {
       const verifier = this.cipher.decrypt(session.pkceVerifierEnc ?? Buffer.alloc(0), session.keyId ?? '', aad);
       tokens = await this.exchangeWithRetry(session, code, verifier);
-      user = await this.oauth.getUserInfo(session.appId, tokens.accessToken);
     } catch (error) {
       if (!(error instanceof FeishuApiError)) throw error;
       this.logger.warn(`session ${session.id}: code exchange failed: ${error.message}`);
-      return this.endFailed(session, 'code_exchange_failed', 'code_exchange_failed');
+      return this.endFailed(session, 'code_exchange_failed');
     }
-    if (user.openId !== session.openId) {
-      // Someone else opened a forwarded card: their account must not be bound to this user.
-      this.logger.warn(`session ${session.id}: token belongs to ${user.openId}, card was for ${session.openId}`);
-      return this.endFailed(session, 'identity_mismatch', 'identity_mismatch');
-    }
-
-    const now = this.clock.now();
-    const completed = await this.sessions.manager.transaction(async (manager) => {
-      await this.tokens.saveGrant(session.appId, session.openId, tokens, user, manager, session.id);
-      return this.sessions.transition(
-        session.appId,
-        session.id,
-        ['exchanging'],
-        'completed',
-        now,
-        { reason: null, completedAt: now },
-        manager,
-      );
-    });
-    if (!completed) {
-      return this.failure('internal', 'internal', `session ${session.id} left exchanging while we held it`);
-    }
-    this.metrics.authSucceeded((now.getTime() - session.createdAt.getTime()) / 1000);
-    this.logger.log(`session ${session.id}: ${session.openId} authorized (${tokens.scopes.length} scopes)`);
-    const patched = await this.cards.patch(completed);
-    return { outcome: 'success', name: user.name, cardPatchPending: !patched, ...this.about(session) };
+    const done = await this.completion.complete(session, tokens);
+    return { ...done, ...this.about(session) };
   }
 
   /**
@@ -165,7 +140,7 @@ export class AuthorizationCallbackService {
         return await this.oauth.exchangeCode(session.appId, {
           code,
           codeVerifier,
-          redirectUri: this.config.oauth.redirectUri,
+          redirectUri: this.config.oauth.redirectUri ?? '',
         });
       } catch (error) {
         if (!(error instanceof FeishuApiError) || !error.retryable || error.mayHaveBeenProcessed) throw error;
@@ -222,14 +197,8 @@ export class AuthorizationCallbackService {
     return { outcome: 'already_used', previousOutcome: session.status, ...this.about(session) };
   }
 
-  private async endFailed(
-    session: AuthSession,
-    reason: 'code_exchange_failed' | 'identity_mismatch' | 'internal',
-    outcome: CallbackOutcome,
-  ): Promise<CallbackResult> {
-    const failed = await this.move(session, ['exchanging'], 'failed', { reason });
-    this.metrics.authFailed(reason);
-    if (failed) await this.cards.patch(failed);
+  private async endFailed(session: AuthSession, reason: CompletionFailure): Promise<CallbackResult> {
+    const { outcome } = await this.completion.fail(session, reason);
     return { outcome, ...this.about(session) };
   }
 

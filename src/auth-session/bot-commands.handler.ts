@@ -5,6 +5,7 @@ import { BotMessageEvent } from '../lark/lark-events';
 import { LarkWsGateway } from '../lark/ws-gateway';
 import { CardMessenger } from '../messaging/card-messenger';
 import {
+  authorizationUnavailableCard,
   Card,
   helpCard,
   loggedOutCard,
@@ -12,10 +13,14 @@ import {
   nothingToLogOutCard,
   reauthRequiredStatusCard,
   revokedStatusCard,
+  scopeNotEnabledCard,
   statusCard,
 } from '../messaging/cards/auth-card.builder';
 import { StoredGrant, TokenStoreService } from '../token-store/token-store.service';
+import { DeviceAuthorizationFailedError, ScopeNotEnabledError } from './auth-session.errors';
+import { AuthSessionRepository } from './auth-session.repository';
 import { AuthSessionService } from './auth-session.service';
+import { EventInboxService } from './event-inbox.service';
 
 type Command = 'login' | 'status' | 'logout' | 'help';
 
@@ -29,7 +34,11 @@ const COMMANDS: Record<string, { command: Command; locale: Locale }> = {
   logout: { command: 'logout', locale: 'en_us' },
 };
 
-/** DM commands to the bot: 授权/login, 状态/status, 取消授权/logout, anything else → help. */
+/**
+ * DM commands to the bot: 授权/login, 状态/status, 取消授权/logout, anything else → help. DMs go through the event
+ * inbox first: the WebSocket frame is acked once the message is stored, and the command runs afterwards, once per
+ * message_id across replicas.
+ */
 @Injectable()
 export class BotCommandsHandler implements OnModuleInit {
   private readonly logger = new Logger(BotCommandsHandler.name);
@@ -39,14 +48,18 @@ export class BotCommandsHandler implements OnModuleInit {
     private readonly sessions: AuthSessionService,
     private readonly tokens: TokenStoreService,
     private readonly messenger: CardMessenger,
+    private readonly inbox: EventInboxService,
+    private readonly repository: AuthSessionRepository,
   ) {}
 
   onModuleInit(): void {
-    this.gateway.onMessage((event) => this.handle(event));
+    this.gateway.onMessage((event) => (isCommand(event) ? this.inbox.accept(event) : Promise.resolve()));
+    this.inbox.onWork((event, inboxId) => this.handle(event, inboxId));
   }
 
-  async handle(event: BotMessageEvent): Promise<void> {
-    if (event.chatType !== 'p2p' || !event.openId) return;
+  /** `inboxId` doubles as the id of the session a login creates, so a resumed attempt finds an earlier one's. */
+  async handle(event: BotMessageEvent, inboxId?: string): Promise<void> {
+    if (!isCommand(event)) return;
     const { appId, openId } = event;
     const { command, locale } = COMMANDS[event.text.toLowerCase()] ?? {
       command: 'help',
@@ -54,10 +67,24 @@ export class BotCommandsHandler implements OnModuleInit {
     };
     this.logger.log(`command ${command} from ${openId} (${appId})`);
     switch (command) {
-      case 'login':
-        // A failed send is already recorded on the session and in metrics; the user simply sees no card.
-        await this.sessions.requestAuthorization({ appId, openId, locale }).catch(() => undefined);
+      case 'login': {
+        const earlier = inboxId ? await this.repository.findById(appId, inboxId) : null;
+        // A replica that died after sending the card and saving where it is left nothing to do.
+        if (earlier?.messageId) return;
+        const sessionId = earlier ? undefined : inboxId;
+        try {
+          await this.sessions.requestAuthorization({ appId, openId, locale, sessionId });
+        } catch (error) {
+          if (error instanceof ScopeNotEnabledError) {
+            const { scopes, consoleUrl } = error;
+            await this.messenger.sendCard(appId, openId, scopeNotEnabledCard({ scopes, consoleUrl, locale }));
+          } else if (error instanceof DeviceAuthorizationFailedError) {
+            await this.messenger.sendCard(appId, openId, authorizationUnavailableCard({ locale }));
+          }
+          // A failed card send is already recorded on the session and in metrics: the user simply sees no card.
+        }
         return;
+      }
       case 'status': {
         const grant = await this.tokens.describeGrant(appId, openId);
         await this.messenger.sendCard(appId, openId, grantStatusCard(grant, locale));
@@ -77,6 +104,10 @@ export class BotCommandsHandler implements OnModuleInit {
         return;
     }
   }
+}
+
+function isCommand(event: BotMessageEvent): boolean {
+  return event.chatType === 'p2p' && !!event.openId;
 }
 
 function grantStatusCard(grant: StoredGrant | undefined, locale: Locale): Card {

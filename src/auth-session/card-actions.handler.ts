@@ -43,17 +43,18 @@ export class CardActionsHandler implements OnModuleInit {
     }
   }
 
+  /** One conditional UPDATE answers the click (Feishu waits 3 s); the session is read only when it did nothing. */
   private async decline(event: CardActionEvent, sessionId: string): Promise<CardActionResponse> {
-    const session = await this.repository.findById(event.appId, sessionId);
-    const texts = cardTexts(session?.locale);
-    // Only the user the card was sent to may decline it.
-    if (!session || session.openId !== event.openId) return { toast: toast('warning', texts.toasts.noLongerPending) };
-    const rejected = await this.sessions.rejectAuthorization(session.appId, session.id);
-    if (!rejected) {
-      this.logger.log(`decline on session ${session.id}, which is ${session.status}`);
-      return { toast: toast('info', texts.toasts.noLongerPending) };
+    const rejected = await this.sessions.rejectAuthorization(event.appId, sessionId, event.openId);
+    if (rejected) {
+      const texts = cardTexts(rejected.locale);
+      return cardResponse(declinedCard({ locale: rejected.locale }), toast('info', texts.toasts.declined));
     }
-    return cardResponse(declinedCard({ locale: session.locale }), toast('info', texts.toasts.declined));
+    // Not pending any more, or not this user's card: only the user the card was sent to may decline it.
+    const session = await this.repository.findById(event.appId, sessionId);
+    this.logger.log(`decline on session ${sessionId}, which is ${session ? session.status : 'unknown'}`);
+    const foreign = !session || session.openId !== event.openId;
+    return { toast: toast(foreign ? 'warning' : 'info', cardTexts(session?.locale).toasts.noLongerPending) };
   }
 }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { Clock } from '../common/clock';
 import { describeError } from '../common/errors/describe-error';
+import { FeishuApiError } from '../lark/lark.errors';
 import { CardMessenger } from '../messaging/card-messenger';
 import {
   authorizedCard,
@@ -70,6 +71,14 @@ export class SessionCards {
       if (session.cardPatchPending) await this.setPatchPending(session, false);
       return true;
     } catch (error) {
+      const unusable = error instanceof FeishuApiError ? error.cardUnusable : undefined;
+      if (unusable) {
+        this.logger.log(`session ${session.id}: card ${session.messageId} cannot be updated any more (${unusable})`);
+        await this.sessions
+          .setCardFailure(session.appId, session.id, unusable, this.clock.now())
+          .catch(() => undefined);
+        return true;
+      }
       this.logger.warn(
         `session ${session.id}: updating card ${session.messageId} failed, will retry: ${describeError(error)}`,
       );

@@ -14,6 +14,7 @@ const KINDS: [CallbackOutcome, number][] = [
   ['already_used', 409],
   ['code_exchange_failed', 502],
   ['identity_mismatch', 403],
+  ['account_unavailable', 403],
   ['internal', 500],
 ];
 const LOCALES: Locale[] = ['zh_cn', 'en_us'];

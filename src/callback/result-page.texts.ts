@@ -72,6 +72,11 @@ export const zhCN = {
     lead: '这张授权卡片是发给另一个飞书账号的，你当前登录的账号不能用它完成授权。没有保存任何权限。',
     hint: '请使用收到卡片的账号完成授权；如需为自己授权，请在你与机器人的单聊中发送“授权”。',
   },
+  account_unavailable: {
+    heading: '账号不可用',
+    lead: '飞书表示此账号已离职或已被冻结，无法完成授权。没有保存任何权限。',
+    hint: '如有疑问，请联系企业的飞书管理员。',
+  },
   internal: {
     heading: '出了点问题',
     lead: '服务暂时无法完成本次授权。',
@@ -153,6 +158,11 @@ export const enUS: ResultPageTexts = {
     heading: 'Different account',
     lead: 'This authorization card was sent to another Feishu account; the account you are signed in with cannot use it. Nothing was stored.',
     hint: 'Authorize with the account that received the card, or send "login" to the bot in your own chat with it.',
+  },
+  account_unavailable: {
+    heading: 'Account not available',
+    lead: 'Feishu says this account has left the organization or is frozen, so it cannot be authorized. Nothing was stored.',
+    hint: "Contact your organization's Feishu administrator if this is unexpected.",
   },
   internal: {
     heading: 'Something went wrong',

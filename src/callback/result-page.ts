@@ -32,6 +32,7 @@ export const RESULT_PAGE_STATUS: Readonly<Record<CallbackOutcome, number>> = {
   provider_error: 502,
   code_exchange_failed: 502,
   identity_mismatch: 403,
+  account_unavailable: 403,
   unavailable: 503,
   internal: 500,
 };
@@ -52,6 +53,7 @@ const TONE: Readonly<Record<CallbackOutcome, Tone>> = {
   provider_error: 'warning',
   code_exchange_failed: 'error',
   identity_mismatch: 'error',
+  account_unavailable: 'error',
   unavailable: 'warning',
   internal: 'error',
 };
@@ -167,6 +169,7 @@ function content(
     case 'provider_error':
     case 'code_exchange_failed':
     case 'identity_mismatch':
+    case 'account_unavailable':
     case 'unavailable':
     case 'internal': {
       const { heading, lead, hint } = t[kind];

@@ -2,6 +2,10 @@ import type { Locale } from '../common/locale';
 import type { LogFormat, LogLevel } from '../common/logging/app-logger';
 import type { ScopedToken } from './env-parsers';
 
+/** How users of an app authorize: consent page + callback, or the OAuth device flow (docs/device-flow.md). */
+export const AUTH_FLOWS = ['redirect', 'device'] as const;
+export type AuthFlow = (typeof AUTH_FLOWS)[number];
+
 export interface EncryptionKey {
   kid: string;
   key: Buffer;
@@ -26,6 +30,7 @@ export interface AppSettings {
   scopes: string[];
   /** Language of the cards when a request names none. */
   locale: Locale;
+  authFlow: AuthFlow;
 }
 
 /** A REST API bearer token; `appIds` undefined = every configured app. */
@@ -38,9 +43,12 @@ export interface AppConfig {
   lark: {
     /** Timeout of each HTTP request we make to Feishu (FEISHU_HTTP_TIMEOUT_MS, default 10000). */
     httpTimeoutMs: number;
+    /** Silence after a ping that drops the long connection (LARK_WS_PING_TIMEOUT_SECONDS, default 10). */
+    wsPingTimeoutSeconds: number;
   };
   oauth: {
-    redirectUri: string;
+    /** Unset when no app uses the redirect flow (the service then has no public URL). */
+    redirectUri: string | undefined;
   };
   server: {
     enabled: boolean;

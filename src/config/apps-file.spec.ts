@@ -35,9 +35,22 @@ describe('LARK_APPS_FILE', () => {
     const config = withFile(
       [
         { appId: APP_A, appSecret: 'secret-a', displayName: 'Bot A' },
-        { appId: APP_B, appSecret: 'env:BOT_B_SECRET', domain: 'lark', scopes: 'docx:document', locale: 'en_us' },
+        {
+          appId: APP_B,
+          appSecret: 'env:BOT_B_SECRET',
+          domain: 'lark',
+          scopes: 'docx:document',
+          locale: 'en_us',
+          authFlow: 'redirect',
+        },
       ],
-      { BOT_B_SECRET: 'secret-b', LARK_DOMAIN: 'http://127.0.0.1:9000', OAUTH_SCOPES: 'contact:user.base:readonly' },
+      {
+        BOT_B_SECRET: 'secret-b',
+        LARK_DOMAIN: 'http://127.0.0.1:9000',
+        OAUTH_SCOPES: 'contact:user.base:readonly',
+        OAUTH_REDIRECT_URI: 'https://auth.example.com/callback',
+        AUTH_FLOW: 'device',
+      },
     )();
     expect(config.apps).toEqual([
       {
@@ -49,6 +62,7 @@ describe('LARK_APPS_FILE', () => {
         tokenUrl: 'http://127.0.0.1:9000/open-apis/authen/v2/oauth/token',
         scopes: ['contact:user.base:readonly', 'offline_access'],
         locale: 'zh_cn',
+        authFlow: 'device',
       },
       {
         appId: APP_B,
@@ -59,7 +73,22 @@ describe('LARK_APPS_FILE', () => {
         tokenUrl: 'https://open.larksuite.com/open-apis/authen/v2/oauth/token',
         scopes: ['docx:document', 'offline_access'],
         locale: 'en_us',
+        authFlow: 'redirect',
       },
+    ]);
+  });
+
+  it('refuses an app on the redirect flow without OAUTH_REDIRECT_URI, and an unknown flow', () => {
+    const problems = problemsOf(
+      withFile([
+        { appId: APP_A, appSecret: 'secret-a', authFlow: 'redirect' },
+        { appId: APP_B, appSecret: 'secret-b', authFlow: 'qr' },
+      ]),
+    );
+    expect(problems.join('\n')).toMatch(/authFlow "?qr"? is not one of redirect, device/);
+    const redirect = problemsOf(withFile([{ appId: APP_A, appSecret: 'secret-a', authFlow: 'redirect' }]));
+    expect(redirect).toEqual([
+      `LARK_APPS_FILE: ${APP_A} uses authFlow redirect but OAUTH_REDIRECT_URI is unset; set it, or use device`,
     ]);
   });
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 
 import { Locale, LOCALES } from '../common/locale';
-import { fail, ok, Parsed, parseScopes, quote } from './env-parsers';
+import { AUTH_FLOWS, AuthFlow } from './app-config';
+import { fail, ok, Parsed, parseChoice, parseScopes, quote } from './env-parsers';
 import { LarkDomain, parseLarkDomain } from './lark-endpoints';
 
 /** What the SDK's WSClient accepts; any other id makes it refuse to connect, so it is an error here. */
@@ -15,9 +16,10 @@ export interface AppEntry {
   scopes: string[] | undefined;
   locale: Locale | undefined;
   displayName: string | undefined;
+  authFlow: AuthFlow | undefined;
 }
 
-const KNOWN_KEYS = new Set(['appId', 'appSecret', 'domain', 'scopes', 'locale', 'displayName']);
+const KNOWN_KEYS = new Set(['appId', 'appSecret', 'domain', 'scopes', 'locale', 'displayName', 'authFlow']);
 const ENV_REFERENCE = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;
 const MAX_DISPLAY_NAME = 64;
 
@@ -88,8 +90,9 @@ function parseEntry(item: unknown, env: NodeJS.ProcessEnv): Parsed<AppEntry> {
   const displayName = optional(raw.displayName, 'displayName', (value) =>
     value.length <= MAX_DISPLAY_NAME ? ok(value) : fail(`is longer than ${MAX_DISPLAY_NAME} characters`),
   );
-  for (const field of [domain, scopes, locale, displayName]) if (!field.ok) problems.push(...field.problems);
-  if (problems.length > 0 || !secret.ok || !domain.ok || !scopes.ok || !locale.ok || !displayName.ok) {
+  const authFlow = optional(raw.authFlow, 'authFlow', parseChoice(AUTH_FLOWS));
+  for (const field of [domain, scopes, locale, displayName, authFlow]) if (!field.ok) problems.push(...field.problems);
+  if (problems.length > 0 || !secret.ok || !domain.ok || !scopes.ok || !locale.ok || !displayName.ok || !authFlow.ok) {
     return fail(...problems);
   }
   return ok({
@@ -99,6 +102,7 @@ function parseEntry(item: unknown, env: NodeJS.ProcessEnv): Parsed<AppEntry> {
     scopes: scopes.value,
     locale: locale.value,
     displayName: displayName.value,
+    authFlow: authFlow.value,
   });
 }
 

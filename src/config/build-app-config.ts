@@ -20,10 +20,11 @@ export function buildAppConfig(env: Env, fileApps?: AppEntry[]): AppConfig {
     scopes: undefined,
     locale: undefined,
     displayName: undefined,
+    authFlow: undefined,
   };
   return {
     apps: (fileApps ?? [shorthand]).map((entry) => resolveApp(entry, env)),
-    lark: { httpTimeoutMs: env.FEISHU_HTTP_TIMEOUT_MS },
+    lark: { httpTimeoutMs: env.FEISHU_HTTP_TIMEOUT_MS, wsPingTimeoutSeconds: env.LARK_WS_PING_TIMEOUT_SECONDS },
     oauth: { redirectUri: env.OAUTH_REDIRECT_URI },
     server: { enabled: env.CALLBACK_SERVER_ENABLED, host: env.CALLBACK_SERVER_HOST, port: env.CALLBACK_SERVER_PORT },
     database: buildDatabaseConfig(env),
@@ -62,5 +63,6 @@ function resolveApp(entry: AppEntry, env: Env): AppSettings {
     ...endpoints,
     scopes: entry.scopes ?? env.OAUTH_SCOPES,
     locale: entry.locale ?? DEFAULT_LOCALE,
+    authFlow: entry.authFlow ?? env.AUTH_FLOW ?? (env.OAUTH_REDIRECT_URI ? 'redirect' : 'device'),
   };
 }

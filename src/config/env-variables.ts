@@ -16,7 +16,7 @@ export const ENV_VARIABLES = [
   {
     name: 'LARK_APPS_FILE',
     allowed:
-      'path of a JSON list [{appId, appSecret, domain?, scopes?, locale?, displayName?}]; appSecret inline or ' +
+      'path of a JSON list [{appId, appSecret, domain?, scopes?, locale?, displayName?, authFlow?}]; appSecret inline or ' +
       '"env:VAR_NAME"; unique appIds; not together with LARK_APP_ID/LARK_APP_SECRET',
     description:
       'Several Feishu/Lark apps served by one service (see "Several apps" below). Unset: the one app of ' +
@@ -70,11 +70,28 @@ export const ENV_VARIABLES = [
     secret: false,
   },
   {
+    name: 'LARK_WS_PING_TIMEOUT_SECONDS',
+    default: '10',
+    allowed: 'a whole number of seconds from 1 to 600',
+    description:
+      'How long the long connection waits for any frame after a ping before it drops the socket and reconnects, so a connection that went silent without closing is found within one ping interval plus this.',
+    secret: false,
+  },
+  {
     name: 'OAUTH_REDIRECT_URI',
-    default: 'http://localhost:8000/callback',
     allowed: 'an absolute http(s) URL without #fragment, registered in the console (Security → Redirect URLs)',
     description:
-      'Where Feishu sends the browser after consent; its path is the callback route. Register it in the console (Security → Redirect URLs).',
+      'Where Feishu sends the browser after consent (the redirect flow); its path is the callback route. Register ' +
+      'it in the console (Security → Redirect URLs). Unset: the service needs no public URL and uses the device flow.',
+    secret: false,
+  },
+  {
+    name: 'AUTH_FLOW',
+    allowed: 'redirect or device; redirect needs OAUTH_REDIRECT_URI',
+    description:
+      'How users authorize (docs/device-flow.md): redirect = consent page and callback on OAUTH_REDIRECT_URI; ' +
+      'device = the OAuth device flow, polled by the service, no public URL. Default: redirect when ' +
+      'OAUTH_REDIRECT_URI is set, device otherwise. An app of LARK_APPS_FILE may set its own authFlow.',
     secret: false,
   },
   {

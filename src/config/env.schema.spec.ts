@@ -27,6 +27,15 @@ function problemFor(name: string, env: NodeJS.ProcessEnv): string {
 }
 
 describe('env schema', () => {
+  it('chooses the flow from AUTH_FLOW, or from whether OAUTH_REDIRECT_URI is set', () => {
+    const redirect = { OAUTH_REDIRECT_URI: 'https://auth.example.com/callback' };
+    expect(load(redirect).apps[0]?.authFlow).toBe('redirect');
+    expect(load({ ...redirect, AUTH_FLOW: 'device' }).apps[0]?.authFlow).toBe('device');
+    expect(load({ AUTH_FLOW: 'Device' }).apps[0]?.authFlow).toBe('device');
+    expect(problemFor('AUTH_FLOW', { AUTH_FLOW: 'redirect' })).toMatch(/OAUTH_REDIRECT_URI is unset/);
+    expect(problemFor('AUTH_FLOW', { AUTH_FLOW: 'browser' })).toMatch(/not one of redirect, device/);
+  });
+
   it('fills in every default', () => {
     expect(load({})).toEqual({
       apps: [
@@ -39,10 +48,11 @@ describe('env schema', () => {
           tokenUrl: 'https://open.feishu.cn/open-apis/authen/v2/oauth/token',
           scopes: ['auth:user.id:read', 'offline_access'],
           locale: 'zh_cn',
+          authFlow: 'device',
         },
       ],
-      lark: { httpTimeoutMs: 10000 },
-      oauth: { redirectUri: 'http://localhost:8000/callback' },
+      lark: { httpTimeoutMs: 10000, wsPingTimeoutSeconds: 10 },
+      oauth: { redirectUri: undefined },
       server: { enabled: true, host: '0.0.0.0', port: 8000 },
       database: { url: undefined, pgliteDataDir: './data/pglite', migrationsRun: true },
       encryptionKeys: [],
@@ -81,10 +91,11 @@ describe('env schema', () => {
       LOG_LEVEL: 'DEBUG',
       LOG_FORMAT: 'pretty',
     });
-    expect(config.lark).toEqual({ httpTimeoutMs: 2500 });
+    expect(config.lark).toEqual({ httpTimeoutMs: 2500, wsPingTimeoutSeconds: 10 });
     expect(config.apps[0]).toMatchObject({
       openBaseUrl: 'https://open.larksuite.com',
       scopes: ['contact:user.base:readonly', 'offline_access'],
+      authFlow: 'redirect',
     });
     expect(config.oauth).toEqual({ redirectUri: 'https://auth.example.com/oauth/callback' });
     expect(config.server).toEqual({ enabled: false, host: '127.0.0.1', port: 0 });

@@ -18,6 +18,7 @@ import {
   parsePostgresUrl,
   parseScopes,
 } from './env-parsers';
+import { AUTH_FLOWS } from './app-config';
 import { defaultOf, ENV_NAMES, EnvName, envVariable } from './env-variables';
 import { appIdProblem } from './apps-file';
 import { parseLarkDomain } from './lark-endpoints';
@@ -44,7 +45,9 @@ export const envSchema = z.object({
   LARK_ACCOUNTS_URL: parsedVar(parseHttpUrl({ base: true })).optional(),
   LARK_TOKEN_URL: parsedVar(parseHttpUrl({ base: true })).optional(),
   FEISHU_HTTP_TIMEOUT_MS: integer('FEISHU_HTTP_TIMEOUT_MS', 100, 120_000),
-  OAUTH_REDIRECT_URI: withDefault('OAUTH_REDIRECT_URI', parseHttpUrl({ base: false })),
+  LARK_WS_PING_TIMEOUT_SECONDS: integer('LARK_WS_PING_TIMEOUT_SECONDS', 1, 600),
+  OAUTH_REDIRECT_URI: parsedVar(parseHttpUrl({ base: false })).optional(),
+  AUTH_FLOW: parsedVar(parseChoice(AUTH_FLOWS)).optional(),
   OAUTH_SCOPES: withDefault('OAUTH_SCOPES', parseScopes),
   CALLBACK_SERVER_ENABLED: boolean('CALLBACK_SERVER_ENABLED'),
   CALLBACK_SERVER_HOST: z.string().prefault(defaultOf('CALLBACK_SERVER_HOST')),
@@ -102,7 +105,13 @@ export function normalizeEnv(env: NodeJS.ProcessEnv): RawEnv {
 
 /** Rules that involve more than one variable; they run even when single variables already failed. */
 export function crossFieldProblems(raw: RawEnv): Array<{ name: EnvName; problem: string }> {
-  return [...larkProblems(raw), ...storageProblems(raw)];
+  return [...larkProblems(raw), ...flowProblems(raw), ...storageProblems(raw)];
+}
+
+/** The redirect flow needs a URL Feishu can send the browser to. */
+function flowProblems(raw: RawEnv): Array<{ name: EnvName; problem: string }> {
+  if (raw.AUTH_FLOW?.toLowerCase() !== 'redirect' || raw.OAUTH_REDIRECT_URI !== undefined) return [];
+  return [{ name: 'AUTH_FLOW', problem: 'is redirect but OAUTH_REDIRECT_URI is unset; set it, or use device' }];
 }
 
 /** The cross-field rules of the database and its keys: all that `npm run keys:rotate` needs. */

@@ -37,7 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
   if (result.ok && (!fileApps || fileApps.ok)) {
     const config = buildAppConfig(result.value, fileApps?.value);
-    found.push(...unknownTokenApps(config));
+    found.push(...unknownTokenApps(config), ...redirectWithoutUri(config));
     if (found.length === 0) return config;
   }
   throw new ConfigValidationError([...(result.ok ? [] : result.problems), ...toConfigProblems(found)]);
@@ -51,6 +51,17 @@ function unknownTokenApps(config: AppConfig): Array<{ name: string; problem: str
       .filter((appId) => !configured.has(appId))
       .map((appId) => ({ name: 'API_TOKENS', problem: `entry ${index + 1} names ${appId}, which is not configured` })),
   );
+}
+
+/** An app of LARK_APPS_FILE that asks for the redirect flow needs OAUTH_REDIRECT_URI. */
+function redirectWithoutUri(config: AppConfig): Array<{ name: string; problem: string }> {
+  if (config.oauth.redirectUri !== undefined) return [];
+  return config.apps
+    .filter((app) => app.authFlow === 'redirect')
+    .map((app) => ({
+      name: 'LARK_APPS_FILE',
+      problem: `${app.appId} uses authFlow redirect but OAUTH_REDIRECT_URI is unset; set it, or use device`,
+    }));
 }
 
 /** Only the database variables (for the migration CLI, which must not need the Lark credentials). */

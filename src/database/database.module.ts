@@ -5,6 +5,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions, DataSourceExtra } from './data-source';
 import { DatabaseHealth } from './database-health';
+import { dropTimedOutConnections } from './drop-timed-out-connections';
 import { runMigrations } from './run-migrations';
 
 /**
@@ -32,7 +33,9 @@ export class DatabaseModule {
             // Migrations get their own connection without query timeouts: one may take long, and so may the wait
             // for another replica's migration lock.
             if (config.database.migrationsRun) await migrate(buildDataSourceOptions(config.database, extra));
-            return new DataSource(options).initialize();
+            const dataSource = await new DataSource(options).initialize();
+            dropTimedOutConnections(dataSource);
+            return dataSource;
           },
         }),
       ],

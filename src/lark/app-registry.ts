@@ -8,6 +8,8 @@ export interface LarkApp {
   readonly settings: AppSettings;
   /** Has its own tenant token cache: a tenant token of one app is never sent for another. */
   readonly client: LarkClient;
+  /** Forgets the cached tenant token (Feishu refused it), so the next call fetches a new one. */
+  dropTenantToken(): Promise<void>;
 }
 
 /** Asking for an app that is not configured is a bug (REST input is checked against the registry first). */
@@ -30,7 +32,7 @@ export class LarkAppRegistry {
     this.apps = new Map(
       config.apps.map((settings) => [
         settings.appId,
-        { settings, client: createLarkClient(settings, config.lark.httpTimeoutMs) },
+        { settings, ...createLarkClient(settings, config.lark.httpTimeoutMs) },
       ]),
     );
   }

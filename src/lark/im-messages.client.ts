@@ -2,24 +2,15 @@ import { Injectable } from '@nestjs/common';
 
 import { MetricsService } from '../metrics/metrics.service';
 import { LarkAppRegistry } from './app-registry';
-import { FeishuApi, FeishuApiError, feishuErrorFrom } from './lark.errors';
+import { FeishuApi, FeishuApiError } from './lark.errors';
+import { callSdk } from './sdk-call';
 
 export interface SentMessage {
   messageId: string;
   chatId: string | undefined;
 }
 
-interface AxiosLikeError {
-  isAxiosError?: boolean;
-  code?: string;
-  response?: { status: number; data?: unknown; headers?: Record<string, unknown> };
-}
-
-/**
- * Sends and patches interactive messages through the SDK Client (tenant token handled by the SDK).
- * The SDK throws on non-2xx and resolves with the body on 2xx, so both paths are turned into the same
- * FeishuApiError, including an error code hidden in an HTTP 200 body.
- */
+/** Sends and patches interactive messages through the app's SDK Client (see callSdk for how failures look). */
 @Injectable()
 export class ImMessagesClient {
   constructor(
@@ -50,41 +41,7 @@ export class ImMessagesClient {
     );
   }
 
-  private async call(appId: string, api: FeishuApi, request: () => Promise<unknown>): Promise<Record<string, unknown>> {
-    const started = performance.now();
-    const seconds = () => (performance.now() - started) / 1000;
-    let failure: FeishuApiError | undefined;
-    let body: Record<string, unknown> = {};
-    try {
-      body = ((await request()) ?? {}) as Record<string, unknown>;
-      failure = feishuErrorFrom(api, 200, body);
-    } catch (error) {
-      failure = fromThrown(api, error);
-    }
-    this.metrics.feishuRequest(appId, api, failure ? failure.kind : 'success', seconds());
-    if (failure) throw failure;
-    return body;
+  private call(appId: string, api: FeishuApi, request: () => Promise<unknown>): Promise<Record<string, unknown>> {
+    return callSdk(this.apps.get(appId), this.metrics, api, request);
   }
-}
-
-function fromThrown(api: FeishuApi, error: unknown): FeishuApiError {
-  const axios = error as AxiosLikeError;
-  if (axios?.response) {
-    const reset = axios.response.headers?.['x-ogw-ratelimit-reset'];
-    return (
-      feishuErrorFrom(
-        api,
-        axios.response.status,
-        axios.response.data,
-        typeof reset === 'string' || typeof reset === 'number' ? String(reset) : null,
-      ) ?? new FeishuApiError(api, 'http_error', false, { httpStatus: axios.response.status })
-    );
-  }
-  const timedOut = axios?.code === 'ECONNABORTED' || axios?.code === 'ETIMEDOUT';
-  // The SDK throws plain Errors too, e.g. when the tenant token cannot be obtained.
-  const message = error instanceof Error ? error.message : String(error);
-  return new FeishuApiError(api, timedOut ? 'timeout' : 'network_error', true, {
-    mayHaveBeenProcessed: timedOut,
-    feishuMessage: message.slice(0, 200),
-  });
 }

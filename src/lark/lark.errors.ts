@@ -8,6 +8,10 @@ export const FEISHU_APIS = [
   'message_create',
   'message_patch',
   'ws_endpoint',
+  // The app reads its own console configuration (enabled scopes).
+  'app_info',
+  'device_authorization',
+  'device_token',
 ] as const;
 export type FeishuApi = (typeof FEISHU_APIS)[number];
 
@@ -29,6 +33,15 @@ const RATE_LIMIT_CODES = new Set([99991400, 230020]);
  * user blocked the bot (230053), not in the chat (230002), an open_id of another app (99992361).
  */
 const RECIPIENT_UNREACHABLE_CODES = new Set([230002, 230013, 230053, 99992361]);
+
+/** Message answers that end a card for good: nothing is retried after them (docs/feishu-api.md, error codes). */
+export type CardUnusable = 'recalled' | 'deleted' | 'too_old' | 'blocked';
+const CARD_UNUSABLE_CODES: ReadonlyMap<number, CardUnusable> = new Map([
+  [230011, 'recalled'],
+  [230110, 'deleted'],
+  [230031, 'too_old'],
+  [230053, 'blocked'],
+]);
 
 /**
  * Refresh answers after which the grant is gone and only a new authorization helps: refresh token invalid (20026),
@@ -87,6 +100,18 @@ export class FeishuApiError extends AppError {
   /** The message cannot reach this user: the caller asked for someone the bot cannot talk to. */
   get recipientUnreachable(): boolean {
     return this.feishuCode !== undefined && RECIPIENT_UNREACHABLE_CODES.has(this.feishuCode);
+  }
+
+  /** Why the card can never be sent or updated (recalled, deleted, older than 14 days, bot blocked); else undefined. */
+  get cardUnusable(): CardUnusable | undefined {
+    return this.feishuCode === undefined ? undefined : CARD_UNUSABLE_CODES.get(this.feishuCode);
+  }
+
+  /** user_info: the account has resigned (20021) or is frozen (20022); no retry or new request can help. */
+  get accountUnavailable(): 'resigned' | 'frozen' | undefined {
+    if (this.feishuCode === 20021) return 'resigned';
+    if (this.feishuCode === 20022) return 'frozen';
+    return undefined;
   }
 
   /** Feishu does not accept the user access token any more (user_info). */

@@ -2,8 +2,10 @@ import { Module } from '@nestjs/common';
 
 import { MetricsService } from '../metrics/metrics.service';
 import { LarkAppRegistry } from './app-registry';
+import { AppScopesClient } from './app-scopes.client';
 import { FEISHU_APIS, FEISHU_OUTCOMES } from './lark.errors';
 import { ImMessagesClient } from './im-messages.client';
+import { DeviceFlowClient } from './device-flow.client';
 import { OAuthClient } from './oauth.client';
 import { LarkWsGateway } from './ws-gateway';
 
@@ -12,8 +14,8 @@ import { LarkWsGateway } from './ws-gateway';
  * connection (the gateway) and the OAuth HTTP client.
  */
 @Module({
-  providers: [LarkAppRegistry, OAuthClient, ImMessagesClient, LarkWsGateway],
-  exports: [LarkAppRegistry, OAuthClient, ImMessagesClient, LarkWsGateway],
+  providers: [LarkAppRegistry, OAuthClient, DeviceFlowClient, ImMessagesClient, LarkWsGateway, AppScopesClient],
+  exports: [LarkAppRegistry, OAuthClient, DeviceFlowClient, ImMessagesClient, LarkWsGateway, AppScopesClient],
 })
 export class LarkModule {
   constructor(metrics: MetricsService, registry: LarkAppRegistry) {

@@ -79,23 +79,15 @@ export class OAuthClient {
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: JSON.stringify({ ...grant, client_id: app.appId, client_secret: app.appSecret }),
     });
-    const accessToken = optionalString(body.access_token);
-    const expiresIn = Number(body.expires_in);
-    if (!accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    const tokens = tokensFrom(body);
+    if (!tokens) {
       // Feishu answered success, so a presented refresh token is spent even though no usable token came back.
       throw new FeishuApiError('oauth_token', 'api_error', false, {
         feishuMessage: 'token response without access_token',
         mayHaveBeenProcessed: true,
       });
     }
-    const refreshExpiresIn = Number(body.refresh_token_expires_in ?? body.refresh_expires_in);
-    return {
-      accessToken,
-      refreshToken: optionalString(body.refresh_token),
-      expiresInSeconds: expiresIn,
-      refreshExpiresInSeconds: Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0 ? refreshExpiresIn : undefined,
-      scopes: (optionalString(body.scope) ?? '').split(/\s+/).filter(Boolean),
-    };
+    return tokens;
   }
 
   private async call(appId: string, api: FeishuApi, url: string, init: RequestInit): Promise<Record<string, unknown>> {
@@ -126,7 +118,22 @@ export class OAuthClient {
   }
 }
 
-function parseJson(text: string): unknown {
+/** The tokens of a successful token-endpoint answer (v2, v3 or device_code grant); undefined without a usable one. */
+export function tokensFrom(body: Record<string, unknown>): OAuthTokens | undefined {
+  const accessToken = optionalString(body.access_token);
+  const expiresIn = Number(body.expires_in);
+  if (!accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0) return undefined;
+  const refreshExpiresIn = Number(body.refresh_token_expires_in ?? body.refresh_expires_in);
+  return {
+    accessToken,
+    refreshToken: optionalString(body.refresh_token),
+    expiresInSeconds: expiresIn,
+    refreshExpiresInSeconds: Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0 ? refreshExpiresIn : undefined,
+    scopes: (optionalString(body.scope) ?? '').split(/\s+/).filter(Boolean),
+  };
+}
+
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -144,11 +151,11 @@ const NOT_SENT = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-function networkReason(error: unknown): string {
+export function networkReason(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
   return cause?.code ?? (error instanceof Error ? error.message : 'network error');
 }
 
-function optionalString(value: unknown): string | undefined {
+export function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }

@@ -1,7 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import * as lark from '@larksuiteoapi/node-sdk';
 
-import { AppSettings } from '../config/app-config';
+import { APP_CONFIG, AppConfig, AppSettings } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { LarkAppRegistry } from './app-registry';
 import {
@@ -45,6 +45,7 @@ export class LarkWsGateway implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly apps: LarkAppRegistry,
     private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     for (const appId of apps.ids()) {
       this.connections.set(appId, { client: undefined, connected: false });
@@ -98,6 +99,8 @@ export class LarkWsGateway implements OnApplicationBootstrap, OnApplicationShutd
       loggerLevel: lark.LoggerLevel.info,
       autoReconnect: true,
       handshakeTimeoutMs: 10_000,
+      // Without it the SDK never notices a socket that stops answering pings but stays open (docs/feishu-api.md).
+      wsConfig: { pingTimeout: this.config.lark.wsPingTimeoutSeconds },
       onReady: () => this.setConnected(appId, true, 'connected'),
       onReconnecting: () => this.setConnected(appId, false, 'connection lost, reconnecting'),
       onReconnected: () => this.setConnected(appId, true, 'reconnected'),

@@ -5,9 +5,14 @@ import { ImMessagesClient, SentMessage } from '../lark/im-messages.client';
 import { FeishuApiError } from '../lark/lark.errors';
 import { Card, pendingCard, PendingCardInput } from './cards/auth-card.builder';
 
-/** Other temporary failures are tried this often; rate limits (5 QPS per user and message) get more tries. */
+/** Temporary failures are tried this often; rate limits are waited out for up to RATE_LIMIT_PATIENCE_MS instead. */
 const MAX_ATTEMPTS = 3;
-const MAX_RATE_LIMITED_ATTEMPTS = 8;
+/**
+ * A burst of logins to one user meets the 5 QPS per user and per message (HTTP 400, 230020) and the app-wide limit
+ * (HTTP 429, 99991400, x-ogw-ratelimit-reset); each clears within seconds, so waiting is the answer. Shorter than the
+ * event inbox lease, so a DM's handling never outlives it.
+ */
+const RATE_LIMIT_PATIENCE_MS = 30_000;
 const FIRST_WAIT_MS = 250;
 const MAX_WAIT_MS = 5_000;
 
@@ -46,17 +51,22 @@ export class CardMessenger {
 
   /** Exponential back-off with jitter, or Feishu's x-ogw-ratelimit-reset when it says, capped. */
   private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    const started = this.clock.now().getTime();
+    let failures = 0;
     for (let tries = 1; ; tries += 1) {
       try {
         return await attempt();
       } catch (error) {
         if (!(error instanceof FeishuApiError) || !error.retryable) throw error;
-        const limit = error.kind === 'rate_limited' ? MAX_RATE_LIMITED_ATTEMPTS : MAX_ATTEMPTS;
-        if (tries >= limit) throw error;
-        const backoff = FIRST_WAIT_MS * 2 ** (tries - 1) * (0.5 + Math.random());
-        const waitMs = Math.round(
-          Math.min(MAX_WAIT_MS, error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : backoff),
-        );
+        const rateLimited = error.kind === 'rate_limited';
+        if (!rateLimited) failures += 1;
+        if (failures >= MAX_ATTEMPTS) throw error;
+        if (rateLimited && this.clock.now().getTime() - started > RATE_LIMIT_PATIENCE_MS) throw error;
+        const backoff = FIRST_WAIT_MS * 2 ** Math.min(tries - 1, 5) * (0.5 + Math.random());
+        // Jitter on top of the reset time too, so the callers that were turned away together do not return together.
+        const reset =
+          error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 * (1 + Math.random() / 2) : 0;
+        const waitMs = Math.round(Math.min(MAX_WAIT_MS, reset || backoff));
         this.logger.warn(
           `card ${what} failed (${error.kind}${error.feishuCode ? ` ${error.feishuCode}` : ''}); retrying in ${waitMs} ms`,
         );

@@ -17,8 +17,11 @@ export const METRIC = {
   feishuRequestsTotal: 'lark_service_feishu_requests_total',
   feishuRequestDurationSeconds: 'lark_service_feishu_request_duration_seconds',
   wsConnected: 'lark_service_ws_connected',
+  eventInboxBacklog: 'lark_service_event_inbox_backlog',
   callbackRequestsTotal: 'lark_service_callback_requests_total',
   jobRunsTotal: 'lark_service_job_runs_total',
   jobDurationSeconds: 'lark_service_job_duration_seconds',
   jobLastSuccessTimestamp: 'lark_service_job_last_success_timestamp_seconds',
+  devicePollTotal: 'lark_service_device_poll_total',
+  deviceAuthorizationTotal: 'lark_service_device_authorization_total',
 } as const;

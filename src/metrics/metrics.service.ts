@@ -7,9 +7,15 @@ import { METRIC } from './metric-names';
 
 /** A per-app gauge whose value comes from the database, read in the background so a scrape never waits on it. */
 export type GaugeReader = (appId: string) => Promise<number>;
-export type DatabaseGauge = 'authSessionActive' | 'tokenActiveCount' | 'tokenRefreshOverdue';
+export type DatabaseGauge = 'authSessionActive' | 'tokenActiveCount' | 'tokenRefreshOverdue' | 'eventInboxBacklog';
 type LabelledCounter =
-  'authFailureTotal' | 'tokenRefreshTotal' | 'feishuRequestsTotal' | 'callbackRequestsTotal' | 'jobRunsTotal';
+  | 'authFailureTotal'
+  | 'tokenRefreshTotal'
+  | 'feishuRequestsTotal'
+  | 'callbackRequestsTotal'
+  | 'jobRunsTotal'
+  | 'devicePollTotal'
+  | 'deviceAuthorizationTotal';
 const DB_GAUGE_REFRESH_MS = 15_000;
 
 /**
@@ -47,6 +53,15 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
       'job_name',
       'result',
     ]),
+    devicePollTotal: this.counter(METRIC.devicePollTotal, 'Device-flow polls of the token endpoint, by answer.', [
+      'app_id',
+      'outcome',
+    ]),
+    deviceAuthorizationTotal: this.counter(
+      METRIC.deviceAuthorizationTotal,
+      'Device-flow authorizations that ended, by outcome.',
+      ['app_id', 'outcome'],
+    ),
   };
   private readonly authDurationSeconds = new Histogram({
     name: METRIC.authDurationSeconds,
@@ -105,6 +120,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     this.dbGauge(METRIC.authSessionActive, 'Authorization sessions pending now, by app.');
     this.dbGauge(METRIC.tokenActiveCount, 'Active user tokens, by app.');
     this.dbGauge(METRIC.tokenRefreshOverdue, 'Active tokens past their expiry, by app.');
+    this.dbGauge(METRIC.eventInboxBacklog, 'Received DMs not handled yet, by app.');
   }
 
   /** Creates the zero series of every combination of the given label values. */
@@ -142,6 +158,12 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   }
   setWsConnected(appId: string, connected: boolean): void {
     if (this.appIds.includes(appId)) this.wsConnected.labels(appId).set(connected ? 1 : 0);
+  }
+  devicePolled(appId: string, outcome: string): void {
+    if (this.appIds.includes(appId)) this.counters.devicePollTotal.inc({ app_id: appId, outcome });
+  }
+  deviceAuthorizationEnded(appId: string, outcome: string): void {
+    if (this.appIds.includes(appId)) this.counters.deviceAuthorizationTotal.inc({ app_id: appId, outcome });
   }
   callbackHandled(outcome: string): void {
     this.counters.callbackRequestsTotal.inc({ outcome });

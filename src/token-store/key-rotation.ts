@@ -58,7 +58,8 @@ export class KeyRotation {
     const [row] = rowsOf<{ count: string }>(
       await this.dataSource.query(
         `SELECT (SELECT count(*) FROM user_tokens WHERE key_id IS NOT NULL AND key_id <> $1) +
-                (SELECT count(*) FROM auth_sessions WHERE pkce_verifier_enc IS NOT NULL AND key_id <> $1) AS count`,
+                (SELECT count(*) FROM auth_sessions
+                  WHERE (pkce_verifier_enc IS NOT NULL OR device_code_enc IS NOT NULL) AND key_id <> $1) AS count`,
         [this.cipher.currentKeyId],
       ),
     );
@@ -86,19 +87,24 @@ export class KeyRotation {
   }
 
   private async rotateSessions(manager: EntityManager): Promise<number> {
-    const rows = rowsOf<EncryptedRow & { pkce_verifier_enc: Buffer }>(
+    const rows = rowsOf<EncryptedRow & { pkce_verifier_enc: Buffer | null; device_code_enc: Buffer | null }>(
       await manager.query(
-        `SELECT id, app_id, open_id, key_id, pkce_verifier_enc FROM auth_sessions
-          WHERE pkce_verifier_enc IS NOT NULL AND key_id <> $1 LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        `SELECT id, app_id, open_id, key_id, pkce_verifier_enc, device_code_enc FROM auth_sessions
+          WHERE (pkce_verifier_enc IS NOT NULL OR device_code_enc IS NOT NULL) AND key_id <> $1
+          LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [this.cipher.currentKeyId, this.batchSize],
       ),
     );
     for (const row of rows) {
-      await manager.query(`UPDATE auth_sessions SET pkce_verifier_enc = $2, key_id = $3 WHERE id = $1`, [
-        row.id,
-        this.reencrypt(row, row.pkce_verifier_enc),
-        this.cipher.currentKeyId,
-      ]);
+      await manager.query(
+        `UPDATE auth_sessions SET pkce_verifier_enc = $2, device_code_enc = $3, key_id = $4 WHERE id = $1`,
+        [
+          row.id,
+          row.pkce_verifier_enc ? this.reencrypt(row, row.pkce_verifier_enc) : null,
+          row.device_code_enc ? this.reencrypt(row, row.device_code_enc) : null,
+          this.cipher.currentKeyId,
+        ],
+      );
     }
     return rows.length;
   }

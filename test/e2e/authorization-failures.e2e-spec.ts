@@ -42,7 +42,7 @@ describe('authorization failures (Postgres)', () => {
 
   beforeAll(async () => {
     h = await startHarness({ database: 'postgres' });
-    callbackUrl = h.config.oauth.redirectUri;
+    callbackUrl = h.config.oauth.redirectUri ?? '';
   }, 30_000);
   afterAll(async () => h?.close());
 
@@ -151,6 +151,27 @@ describe('authorization failures (Postgres)', () => {
     expect(headerTemplate(await messageById(h.control, user.openId, card.messageId))).toBe('red');
     await expectNoToken(h, user.openId);
     await expectNoToken(h, other.openId);
+  });
+
+  it.each([
+    ['resigned', 'Left Company'],
+    ['frozen', 'Frozen Account'],
+  ] as const)('user_info says the account is %s → 403, session failed/account_unavailable', async (status, name) => {
+    const { user, card, authorizeUrl } = await startSession(h, name);
+    const location = await consent(h.control, user.openId, authorizeUrl);
+    await h.control.setUserStatus(user.openId, status);
+    const before = await scrapeMetrics(h.baseUrl);
+
+    const page = await openPage(location);
+    expect(page.status).toBe(403);
+    expect(page.html).toContain('Account not available');
+    expectPageWithoutSecrets(page, location);
+
+    expect(authFailureIncrease(before, await scrapeMetrics(h.baseUrl))).toEqual({ account_unavailable: 1 });
+    expect(await onlySession(h, user.openId)).toMatchObject({ status: 'failed', reason: 'account_unavailable' });
+    expect(headerTemplate(await messageById(h.control, user.openId, card.messageId))).toBe('red');
+    expect(h.logs.join('\n')).toContain(`the Feishu account is ${status}`);
+    await expectNoToken(h, user.openId);
   });
 
   // Server errors of the token endpoint are retried within the page's patience, so those faults stay on for the

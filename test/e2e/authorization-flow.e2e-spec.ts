@@ -22,7 +22,7 @@ describe.each(['postgres', 'pglite'] as const)('card authorization, end to end (
     expect(Buffer.from(params.get('state') ?? '', 'base64url').length).toBeGreaterThanOrEqual(32);
 
     const location = await consent(h.control, user.openId, authorizeUrl);
-    expect(location.startsWith(h.config.oauth.redirectUri)).toBe(true);
+    expect(location.startsWith(h.config.oauth.redirectUri ?? '')).toBe(true);
     const page = await openPage(location);
     expect(page.status).toBe(200);
     expect(page.html).toContain('Zhang San');

@@ -78,7 +78,7 @@ describe('card authorization in a browser (Chromium, Postgres)', () => {
     const callback = await callbackResponse;
     expect(callback.status()).toBe(200);
     expect(callback.headers()['cache-control']).toBe('no-store');
-    await page.waitForURL((url) => url.href.startsWith(h.config.oauth.redirectUri));
+    await page.waitForURL((url) => url.href.startsWith(h.config.oauth.redirectUri ?? ''));
     await page.waitForLoadState('load');
     await expect(page.locator('h1').textContent()).resolves.toBe('Authorized');
     await expect(page.locator('main').textContent()).resolves.toContain('Zhang San');

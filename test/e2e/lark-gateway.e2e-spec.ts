@@ -14,6 +14,8 @@ describe('the Lark gateway against the simulator (real SDK)', () => {
 
   it('keeps every secret out of the logs when the tenant-token request fails', async () => {
     const user = await h.control.createUser('Log Capture');
+    // The scope precheck at start fetched a tenant token already; revoked, it has to be fetched again.
+    await h.control.revokeTenantTokens();
     await h.control.fault('tenant_token', 'http500', 5);
     const before = h.logs.length;
     const metricsBefore = await scrape(h);

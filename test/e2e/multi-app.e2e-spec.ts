@@ -133,7 +133,7 @@ describe('several apps in one service (postgres)', () => {
     const locationB = new URL(await consent(h.control, user.b, authorizeUrlOf(cardB)));
     const codeB = locationB.searchParams.get('code') as string;
 
-    const mixed = new URL(h.config.oauth.redirectUri);
+    const mixed = new URL(h.config.oauth.redirectUri ?? '');
     mixed.search = new URLSearchParams({ code: codeB, state: stateA }).toString();
     const page = await openPage(mixed.toString());
     expect(page.status).not.toBe(200);

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 
 import { TokenCipher } from '../../src/token-store/token-cipher';
 import { startHarness, Harness, TEST_API_TOKEN } from '../support/app-harness';
-import { consent, openPage, startSession } from '../support/flow';
+import { authorizeUrlOf, consent, dmAndWaitForCard, openPage, startSession } from '../support/flow';
 
 interface LogLine {
   level: string;
@@ -168,6 +168,62 @@ describe('request logs and request ids', () => {
     const output = h.logs.slice(start).join('\n');
     expect(output).toContain('"level":"debug"');
     expect(output.match(/"msg":"request"/g)?.length).toBeGreaterThan(10);
+    expect(secrets.filter((secret) => secret.length < 8)).toEqual([]);
+    const leaked = secrets.filter((secret) => output.includes(secret) || output.includes(encodeURIComponent(secret)));
+    expect(leaked).toEqual([]);
+  }, 60_000);
+});
+
+describe('request logs of the device flow', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({
+      database: 'postgres',
+      env: { OAUTH_REDIRECT_URI: '', JOBS_ENABLED: 'true', LOG_LEVEL: 'debug' },
+    });
+    await h.control.config({ deviceIntervalSeconds: 1 });
+  }, 30_000);
+  afterAll(async () => h?.close());
+
+  it('writes no device code, user code or token anywhere, approved, denied or taken by someone else', async () => {
+    const start = h.logs.length;
+    const secrets: string[] = [h.env.LARK_APP_SECRET!, TEST_API_TOKEN, h.env.TOKEN_ENCRYPTION_KEYS!.split(':')[1]!];
+    const db = h.app.get(DataSource);
+    const cipher = h.app.get(TokenCipher);
+    const settled = (id: string) => h.api('GET', `/api/v1/auth-sessions/${id}?waitSeconds=20`);
+    const login = async (name: string) => {
+      const user = await h.control.createUser(name);
+      const card = await dmAndWaitForCard(h.control, user.openId, 'login');
+      const [row] = await db.query(
+        `SELECT id, app_id, device_code_enc, key_id, user_code FROM auth_sessions WHERE open_id = $1`,
+        [user.openId],
+      );
+      secrets.push(cipher.decrypt(row.device_code_enc, row.key_id, `${row.app_id}:${user.openId}`), row.user_code);
+      return { user, id: row.id as string, url: authorizeUrlOf(card) };
+    };
+
+    const happy = await login('Device Secret Keeper');
+    await h.control.authorizeDevice(happy.user.openId, 'approve', happy.url);
+    expect((await settled(happy.id)).body.status).toBe('completed');
+    secrets.push((await h.api('GET', `/api/v1/users/${happy.user.openId}/token`)).body.accessToken);
+    const [stored] = await db.query('SELECT app_id, refresh_token_enc, key_id FROM user_tokens WHERE open_id = $1', [
+      happy.user.openId,
+    ]);
+    secrets.push(cipher.decrypt(stored.refresh_token_enc, stored.key_id, `${stored.app_id}:${happy.user.openId}`));
+
+    const denied = await login('Device Secret Denier');
+    await h.control.authorizeDevice(denied.user.openId, 'deny', denied.url);
+    expect((await settled(denied.id)).body.status).toBe('rejected');
+
+    const victim = await login('Device Secret Victim');
+    const intruder = await h.control.createUser('Device Secret Intruder');
+    await h.control.authorizeDevice(intruder.openId, 'approve', victim.url);
+    expect((await settled(victim.id)).body).toMatchObject({ status: 'failed', reason: 'identity_mismatch' });
+
+    const output = h.logs.slice(start).join('\n');
+    expect(h.config.log.level).toBe('debug');
+    expect(output).toContain('token belongs to');
     expect(secrets.filter((secret) => secret.length < 8)).toEqual([]);
     const leaked = secrets.filter((secret) => output.includes(secret) || output.includes(encodeURIComponent(secret)));
     expect(leaked).toEqual([]);

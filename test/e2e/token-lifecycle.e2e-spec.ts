@@ -235,6 +235,8 @@ describe('token lifecycle: Feishu failing 20 % of token calls (transient)', () =
       dueInSeconds: -1,
       now: clock.now(),
     });
+    // The seeded tokens live 60 s; the refreshed ones an hour, so none falls due a second time while the loop runs.
+    await h.control.config({ accessTokenTtlSeconds: 3_600 });
     await h.control.call('POST', '/_sim/faults', { api: 'token', kind: 'http500', rate: 0.1 });
     await h.control.call('POST', '/_sim/faults', { api: 'token', kind: 'code20050', rate: 0.1 });
     const started = clock.now().getTime();

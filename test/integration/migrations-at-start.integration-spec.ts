@@ -56,6 +56,7 @@ describe('DatabaseModule', () => {
     try {
       expect(await tablesOf(dataSource)).toEqual([
         'auth_sessions',
+        'event_inbox',
         'migrations',
         'token_endpoint_budgets',
         'user_tokens',

@@ -49,6 +49,7 @@ describe('npm run migration:run', () => {
         );
         expect(rows.map((row) => row.table_name)).toEqual([
           'auth_sessions',
+          'event_inbox',
           'migrations',
           'token_endpoint_budgets',
           'user_tokens',

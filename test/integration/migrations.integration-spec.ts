@@ -1,4 +1,5 @@
 // First: it makes PGlite loadable under jest (see the file).
+import { AUTH_FLOWS } from '../../src/config/app-config';
 import {
   createTestDataSource,
   createTestSchema,
@@ -44,6 +45,15 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'expires_at timestamptz NO',
     'completed_at timestamptz YES',
     'updated_at timestamptz NO',
+    'card_failure text YES',
+    'flow text NO',
+    'device_code_enc bytea YES',
+    'user_code text YES',
+    'verification_uri text YES',
+    'poll_interval_seconds int4 YES',
+    'next_poll_at timestamptz YES',
+    'lease_owner text YES',
+    'lease_until timestamptz YES',
   ],
   user_tokens: [
     'id uuid NO',
@@ -76,6 +86,19 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'granted_by_session uuid YES',
   ],
   token_endpoint_budgets: ['app_id text NO', 'next_free_at timestamptz NO'],
+  event_inbox: [
+    'id uuid NO',
+    'app_id text NO',
+    'message_id text NO',
+    'payload jsonb NO',
+    'status text NO',
+    'lease_owner text YES',
+    'lease_until timestamptz YES',
+    'attempts int4 NO',
+    'last_error text YES',
+    'created_at timestamptz NO',
+    'updated_at timestamptz NO',
+  ],
 };
 
 const backends: Array<[string, () => Promise<{ target: TestDatabaseTarget; cleanup(): Promise<void> }>]> = [
@@ -163,6 +186,7 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
     );
     expect(tables.map((table) => table.table_name)).toEqual([
       'auth_sessions',
+      'event_inbox',
       MIGRATIONS_TABLE,
       'token_endpoint_budgets',
       'user_tokens',
@@ -189,13 +213,17 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
     const def = (name: string) => indexes.find((index) => index.indexname === name)?.indexdef ?? `(no ${name})`;
     expect(indexes.map((index) => index.indexname).sort()).toEqual([
       'ix_auth_sessions_cleanup',
+      'ix_auth_sessions_device_due',
       'ix_auth_sessions_pending_expiry',
       'ix_auth_sessions_user_created',
+      'ix_event_inbox_pending',
       'ix_user_tokens_refresh_due',
       'pk_auth_sessions',
+      'pk_event_inbox',
       'pk_token_endpoint_budgets',
       'pk_user_tokens',
       'uq_auth_sessions_state_hash',
+      'uq_event_inbox_app_message',
       'uq_user_tokens_app_open',
       'ux_auth_sessions_one_pending',
     ]);
@@ -211,6 +239,9 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
       expect(def('ix_auth_sessions_cleanup')).toContain(`'${status}'`);
     }
     expect(def('ix_auth_sessions_cleanup')).not.toContain("'pending'");
+    expect(def('ix_auth_sessions_device_due')).toMatch(
+      /\(next_poll_at\) WHERE \(\(status = 'pending'::text\) AND \(flow = 'device'::text\)\)$/,
+    );
   });
 
   it('creates check constraints that allow exactly the exported vocabularies', async () => {
@@ -220,10 +251,13 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
     );
     const def = (name: string) => checks.find((check) => check.conname === name)?.def ?? `(no ${name})`;
     expect(checks.map((check) => check.conname).sort()).toEqual([
+      'ck_auth_sessions_device_key_id',
+      'ck_auth_sessions_flow',
       'ck_auth_sessions_key_id',
       'ck_auth_sessions_locale',
       'ck_auth_sessions_reason',
       'ck_auth_sessions_status',
+      'ck_event_inbox_status',
       'ck_user_tokens_key_id',
       'ck_user_tokens_refresh_attempts',
       'ck_user_tokens_secrets',
@@ -233,6 +267,7 @@ describe.each(backends)('migrations on an empty %s database', (_name, prepare) =
       ['ck_auth_sessions_status', AUTH_SESSION_STATUSES],
       ['ck_auth_sessions_reason', AUTH_SESSION_REASONS],
       ['ck_auth_sessions_locale', LOCALES],
+      ['ck_auth_sessions_flow', AUTH_FLOWS],
       ['ck_user_tokens_status', USER_TOKEN_STATUSES],
     ];
     for (const [name, values] of vocabularies) {

@@ -301,13 +301,25 @@ describe('token lifecycle, service level (fake clock, scripted token endpoint, P
           new Date(clock.now().getTime() + 600_000),
         ],
       );
+      await dataSource.query(
+        `INSERT INTO auth_sessions (app_id, open_id, status, state_hash, flow, device_code_enc, key_id, expires_at)
+         VALUES ($1, $2, 'pending', $3, 'device', $4, $5, $6)`,
+        [
+          APP,
+          users[1],
+          randomBytes(32).toString('hex'),
+          oldCipher.encrypt('a-device-code', `${APP}:${users[1]}`).value,
+          oldCipher.currentKeyId,
+          new Date(clock.now().getTime() + 600_000),
+        ],
+      );
       const [first] = service.config.encryptionKeys;
       const next = { kid: 'k2', key: randomBytes(32) };
       const rotation = new KeyRotation(dataSource, new TokenCipher([next, first!]), 1);
-      expect(await rotation.remaining()).toBeGreaterThanOrEqual(3);
+      expect(await rotation.remaining()).toBeGreaterThanOrEqual(4);
       const done = await rotation.run();
       expect(done.tokens).toBeGreaterThanOrEqual(2);
-      expect(done.sessions).toBe(1);
+      expect(done.sessions).toBe(2);
       expect(await rotation.remaining()).toBe(0);
 
       const onlyNew = new TokenCipher([next]);
@@ -322,6 +334,11 @@ describe('token lifecycle, service level (fake clock, scripted token endpoint, P
         [users[0]],
       );
       expect(onlyNew.decrypt(session!.pkce_verifier_enc, session!.key_id, `${APP}:${users[0]}`)).toBe('a-verifier');
+      const [device]: Array<{ device_code_enc: Buffer; key_id: string }> = await dataSource.query(
+        `SELECT device_code_enc, key_id FROM auth_sessions WHERE open_id = $1`,
+        [users[1]],
+      );
+      expect(onlyNew.decrypt(device!.device_code_enc, device!.key_id, `${APP}:${users[1]}`)).toBe('a-device-code');
     });
   });
 });

@@ -25,7 +25,7 @@ import {
 //
 // Environment (all optional): SIMULATOR_PORT (9000), PORT (8000), PGLITE_DATA_DIR (./data/demo/pglite),
 // DEMO_API_TOKEN (random), LOG_LEVEL (info), DEMO_APPS (1; 2 = two apps, each with its own bot, served by one
-// service through LARK_APPS_FILE). A taken port falls back to a free one. Any .env file is ignored so the demo
+// service through LARK_APPS_FILE), DEMO_FLOW (redirect; device = the OAuth device flow, no callback URL). A taken port falls back to a free one. Any .env file is ignored so the demo
 // behaves the same everywhere.
 
 const DEFAULT_SIMULATOR_PORT = 9000;
@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   const apiToken = env.DEMO_API_TOKEN || `demo-${randomBytes(18).toString('base64url')}`;
   if (apiToken.length < 16 || /\s/.test(apiToken)) throw new Error('DEMO_API_TOKEN must be ≥ 16 characters, no spaces');
   if (env.DEMO_APPS && env.DEMO_APPS !== '1' && env.DEMO_APPS !== '2') throw new Error('DEMO_APPS is 1 or 2');
+  const device = env.DEMO_FLOW === 'device';
+  if (env.DEMO_FLOW && !device && env.DEMO_FLOW !== 'redirect') throw new Error('DEMO_FLOW is redirect or device');
   const apps: SimulatorAppOptions[] = [
     { appId: DEFAULT_APP_ID, appSecret: DEFAULT_APP_SECRET, name: DEFAULT_APP_NAME },
     ...(env.DEMO_APPS === '2' ? [SECOND_APP] : []),
@@ -102,7 +104,8 @@ async function main(): Promise<void> {
       {
         ...appVariables(apps, dataDir),
         LARK_DOMAIN: sim.url,
-        OAUTH_REDIRECT_URI: redirectUri,
+        // Without a redirect URL the service uses the device flow.
+        ...(device ? {} : { OAUTH_REDIRECT_URI: redirectUri }),
         CALLBACK_SERVER_HOST: HOST,
         CALLBACK_SERVER_PORT: String(port),
         PGLITE_DATA_DIR: dataDir,
@@ -119,7 +122,7 @@ async function main(): Promise<void> {
     if (!env.PGLITE_DATA_DIR) await clearTables(app.get(DataSource, { strict: false }));
     await app.listen(port, HOST);
     await waitUntilReady(serviceUrl, 20_000);
-    printBanner(sim, serviceUrl, dataDir, apiToken, apps);
+    printBanner(sim, serviceUrl, dataDir, apiToken, apps, device);
   } catch (error) {
     console.error(`the demo could not start: ${error instanceof Error ? error.message : String(error)}`);
     await stop('start-up failed', 1);
@@ -143,6 +146,7 @@ function printBanner(
   dataDir: string,
   apiToken: string,
   apps: SimulatorAppOptions[],
+  device: boolean,
 ): void {
   const [zhang, li] = DEMO_USERS as [(typeof DEMO_USERS)[0], (typeof DEMO_USERS)[0]];
   const chat = (openId: string) => `${sim.url}/_sim/chat?openId=${openId}`;
@@ -154,8 +158,16 @@ function printBanner(
     '',
     ` Open the chat with the bot as ${zhang.name}:`,
     `   ${chat(zhang.openId)}`,
-    ' type "login" and press Send, click Authorize on the card, then Authorize on the',
-    ' consent page: you land on the success page and the card in the chat turns green.',
+    ...(device
+      ? [
+          ' type "login" and press Send, click Authorize on the card, check the code and approve on',
+          ' the verification page: within a few seconds the card in the chat turns green.',
+        ]
+      : [
+          ' type "login" and press Send, click Authorize on the card, then Authorize on the',
+          ' consent page: you land on the success page and the card in the chat turns green.',
+          ' The device flow (no callback URL): DEMO_FLOW=device npm run demo',
+        ]),
     ` (the chat as ${li.name}: ${chat(li.openId)})`,
     ...(apps.length > 1
       ? [
@@ -164,7 +176,7 @@ function printBanner(
         ]
       : [' Two apps in one service: DEMO_APPS=2 npm run demo']),
     '',
-    ` Service    ${serviceUrl}   (OAuth callback ${serviceUrl}/callback)`,
+    ` Service    ${serviceUrl}   (${device ? 'device flow, no callback' : `OAuth callback ${serviceUrl}/callback`})`,
     ` Metrics    ${serviceUrl}/metrics`,
     ` API docs   ${serviceUrl}/api/docs`,
     ` API token  ${apiToken}`,

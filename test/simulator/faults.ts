@@ -24,6 +24,8 @@ export const FAULT_KINDS = [
   // HTTP 200 whose body carries a non-zero code: Feishu does this on several APIs.
   'error_in_200',
   'ws_silent',
+  // A device-code poll answered slow_down (RFC 8628 §3.5) whatever its timing.
+  'slow_down',
 ] as const;
 export type FaultApi = (typeof FAULT_APIS)[number];
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -127,6 +129,9 @@ export class Faults {
         break;
       case 'drop_connection':
         res.socket?.destroy();
+        break;
+      case 'slow_down':
+        sendJson(res, 400, { error: 'slow_down', error_description: 'polling too fast (simulated fault slow_down)' });
         break;
       case 'error_in_200':
         sendJson(res, 200, { code: 20050, msg: 'server error inside an HTTP 200 body (simulated fault error_in_200)' });

@@ -48,7 +48,7 @@ export interface HarnessOptions {
    * Several apps: the simulator gets these apps and the service a LARK_APPS_FILE listing them (in place of
    * LARK_APP_ID / LARK_APP_SECRET); displayName is both the simulator's bot name and the service's display name.
    */
-  apps?: Array<{ appId: string; appSecret: string; displayName: string }>;
+  apps?: Array<{ appId: string; appSecret: string; displayName: string; authFlow?: 'redirect' | 'device' }>;
 }
 
 /**

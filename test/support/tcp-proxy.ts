@@ -1,7 +1,10 @@
 import { createConnection, createServer, Server, Socket } from 'node:net';
 
-/** What the proxy does with traffic: pass it, refuse new connections, reset everything, or swallow it silently. */
-export type ProxyMode = 'pass' | 'refuse' | 'reset' | 'blackhole';
+/**
+ * What the proxy does with traffic: pass it, refuse new connections, reset everything, swallow it silently, or be
+ * down (nothing listens: a connect fails with ECONNREFUSED, and open connections are reset).
+ */
+export type ProxyMode = 'pass' | 'refuse' | 'reset' | 'blackhole' | 'down';
 
 export interface TcpProxy {
   port: number;
@@ -49,8 +52,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       return mode;
     },
     setMode(next) {
+      const wasDown = mode === 'down';
       mode = next;
-      if (next === 'reset') {
+      if (next === 'down') server.close();
+      else if (wasDown) server.listen(port, '127.0.0.1');
+      if (next === 'reset' || next === 'down') {
         for (const [client, upstream] of pairs) {
           client.resetAndDestroy();
           upstream.destroy();
@@ -62,6 +68,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         client.destroy();
         upstream.destroy();
       }
+      if (mode === 'down') return Promise.resolve();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };

@@ -8,6 +8,8 @@ import {
   failedCard,
   formatTime,
   helpCard,
+  scopeNotEnabledCard,
+  authorizationUnavailableCard,
   loggedOutCard,
   pendingCard,
   notAuthorizedCard,
@@ -68,6 +70,12 @@ function allCards(locale: Locale): Record<string, Card> {
     statusReauth: reauthRequiredStatusCard({ name: 'Ada', scopes: SCOPES, locale }),
     statusRevoked: revokedStatusCard({ name: 'Ada', scopes: SCOPES, locale }),
     help: helpCard({ locale }),
+    authorizationUnavailable: authorizationUnavailableCard({ locale }),
+    scopeNotEnabled: scopeNotEnabledCard({
+      scopes: ['mail:user_mailbox:readonly'],
+      consoleUrl: 'https://open.feishu.cn/app/cli_a/auth',
+      locale,
+    }),
   };
 }
 
@@ -186,6 +194,30 @@ describe('auth cards', () => {
       expect(decline?.text.content).toBe(cardTexts(locale).pending.decline);
       expect(decline?.behaviors).toEqual([{ type: 'callback', value: { action: 'decline', session: SESSION_ID } }]);
     });
+
+    it.each(LOCALES)(
+      'device flow: opens the verification page, shows the code large and the minutes left (%s)',
+      (locale) => {
+        const verify = 'https://accounts.feishu.cn/oauth/v1/device/verify?user_code=WDJB-MJHT';
+        const card = pendingCard({
+          sessionId: SESSION_ID,
+          authorizeUrl: verify,
+          scopes: SCOPES,
+          expiresAt: EXPIRES_AT,
+          locale,
+          device: { userCode: 'WDJB-MJHT', minutesLeft: 4 },
+        });
+        const t = cardTexts(locale).pending;
+        const [authorize, decline] = buttons(card);
+        expect(authorize?.behaviors).toEqual([{ type: 'open_url', default_url: verify }]);
+        expect(decline?.behaviors).toEqual([{ type: 'callback', value: { action: 'decline', session: SESSION_ID } }]);
+        const text = JSON.stringify(card);
+        expect(text).toContain(JSON.stringify({ tag: 'markdown', content: '# WDJB-MJHT' }));
+        expect(text).toContain(JSON.stringify(t.device.expires(4)).slice(1, -1));
+        expect(text).toContain(JSON.stringify(t.device.intro).slice(1, -1));
+        expect(text).not.toContain(JSON.stringify(t.intro).slice(1, -1));
+      },
+    );
 
     it('describes each scope once in words, explains offline_access and shows unknown scopes as their code', () => {
       const zh = visibleText(build('zh_cn'));

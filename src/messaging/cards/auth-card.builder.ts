@@ -80,6 +80,8 @@ export interface PendingCardInput {
   replaces?: string;
   /** Set when the card asks again because an earlier authorization ended. */
   reauthReason?: ReauthorizationReason;
+  /** The device flow: `authorizeUrl` is the verification page, and the card shows the code it asks for. */
+  device?: { userCode: string; minutesLeft: number };
 }
 /** How long access lasts: until revoked (renewed with a refresh token), or until the access token expires. */
 export interface AccessTerm {
@@ -115,10 +117,17 @@ export function pendingCard(input: PendingCardInput): Card {
   const t = cardTexts(locale);
   return card(t.pending.title(input.appName), t.pending.subtitle, 'blue', [
     ...(input.reauthReason ? [markdown(t.pending.reauthReasons[input.reauthReason])] : []),
-    markdown(t.pending.intro),
+    markdown(input.device ? t.pending.device.intro : t.pending.intro),
     ...(input.replaces?.trim() ? [text(t.pending.replaces(input.replaces.trim()))] : []),
     ...scopeList(t.permissionsHeading, input.scopes, locale),
-    markdown(t.pending.expires(formatTime(input.expiresAt, t))),
+    ...(input.device
+      ? [
+          markdown(t.pending.device.code),
+          // A heading: the largest type a card has. Feishu's user codes are letters, digits and a dash.
+          markdown(`# ${input.device.userCode.replace(/[^A-Za-z0-9-]/g, '')}`),
+          markdown(t.pending.device.expires(input.device.minutesLeft)),
+        ]
+      : [markdown(t.pending.expires(formatTime(input.expiresAt, t)))]),
     buttonRow([
       {
         tag: 'button',
@@ -222,6 +231,19 @@ function endedStatusCard(input: GrantSummary, subtitle: string, template: Header
 export function helpCard({ locale }: LocaleInput = {}): Card {
   const t = cardTexts(locale).help;
   return card(t.title, t.subtitle, 'wathet', [markdown(t.commands)]);
+}
+
+/** `login` asked for scopes the app has not enabled in the developer console. */
+export function scopeNotEnabledCard(input: { scopes: readonly string[]; consoleUrl: string } & LocaleInput): Card {
+  const t = cardTexts(input.locale).scopeNotEnabled;
+  const list = input.scopes.map((scope) => `- \`${scope}\``).join('\n');
+  return card(t.title, t.subtitle, 'orange', [markdown(t.body(list)), markdown(t.admin(input.consoleUrl))]);
+}
+
+/** `login` on the device flow when Feishu issued no device code: nothing was created, the user may simply retry. */
+export function authorizationUnavailableCard({ locale }: LocaleInput = {}): Card {
+  const t = cardTexts(locale).authorizationUnavailable;
+  return card(t.title, t.subtitle, 'orange', [markdown(t.body)]);
 }
 
 export function toast(kind: ToastKind, content: string): Toast {

@@ -22,6 +22,13 @@ export const enUs: CardTexts = {
     },
     authorize: 'Authorize',
     decline: 'Decline',
+    device: {
+      intro:
+        'Click **Authorize** to open the Feishu authorization page, check that it shows the code below, and confirm.',
+      code: '**Code**',
+      expires: (minutes: number) =>
+        `The code expires in **${minutes} minute${minutes === 1 ? '' : 's'}**. It is for you only; do not forward this card.`,
+    },
   },
   authorized: {
     title: 'Authorized',
@@ -51,6 +58,7 @@ export const enUs: CardTexts = {
       identity_mismatch:
         'The account that signed in on the consent page is not the one this card was sent to. Authorize with the account that received the card.',
       card_send_failed: 'The authorization card could not be sent.',
+      account_unavailable: 'Feishu says this account has left the organization or is frozen.',
       invalid_state: 'The authorization request was not valid.',
       internal: 'Something went wrong on our side.',
     },
@@ -93,6 +101,19 @@ export const enUs: CardTexts = {
       '**status** (or 状态): see what is authorized',
       '**logout** (or 取消授权): revoke the authorization and delete the stored credentials',
     ].join('\n'),
+  },
+  scopeNotEnabled: {
+    title: 'Authorization not possible yet',
+    subtitle: 'The app lacks a permission',
+    body: (scopes: string) =>
+      `These permissions are not enabled for the app in the developer console, so it cannot ask for them:\n${scopes}`,
+    admin: (url: string) =>
+      `Ask the app's administrator to enable them under Permissions & Scopes, then send **login** again: [open the developer console](${url})`,
+  },
+  authorizationUnavailable: {
+    title: 'Authorization not possible right now',
+    subtitle: 'Feishu did not start the authorization',
+    body: 'Nothing was changed. Please send **login** again in a few minutes.',
   },
   toasts: {
     declined: 'Authorization declined',

@@ -21,6 +21,11 @@ export const zhCn = {
     },
     authorize: '授权',
     decline: '拒绝',
+    device: {
+      intro: '点击 **授权** 打开飞书授权页，核对页面上的验证码与下方一致后确认。',
+      code: '**验证码**',
+      expires: (minutes: number) => `验证码 **${minutes} 分钟**后失效，仅限本人使用，请勿转发此卡片。`,
+    },
   },
   authorized: {
     title: '授权成功',
@@ -47,6 +52,7 @@ export const zhCn = {
       code_exchange_failed: '向飞书换取授权凭证失败，可能是网络或飞书服务暂时异常。',
       identity_mismatch: '授权页上登录的账号与收到此卡片的账号不一致，请使用收到卡片的账号完成授权。',
       card_send_failed: '授权卡片发送失败。',
+      account_unavailable: '飞书表示此账号已离职或已被冻结。',
       invalid_state: '授权请求无效。',
       internal: '服务内部出现错误。',
     },
@@ -88,6 +94,17 @@ export const zhCn = {
       '**状态**（或 status）：查看授权状态',
       '**取消授权**（或 logout）：撤销授权并删除保存的凭证',
     ].join('\n'),
+  },
+  scopeNotEnabled: {
+    title: '暂时无法授权',
+    subtitle: '应用尚未开通所需权限',
+    body: (scopes: string) => `应用在开发者后台尚未开通以下权限，因此现在无法授权：\n${scopes}`,
+    admin: (url: string) => `请联系应用管理员在开发者后台「权限管理」中开通后再发送 **授权**：[打开开发者后台](${url})`,
+  },
+  authorizationUnavailable: {
+    title: '暂时无法授权',
+    subtitle: '飞书未能发起授权',
+    body: '未做任何更改，请过几分钟后再发送 **授权**。',
   },
   toasts: {
     declined: '已拒绝授权',
