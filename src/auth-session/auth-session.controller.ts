@@ -29,6 +29,8 @@ export interface AuthSessionView {
   reason: string | null;
   /** redirect (consent page + callback) or device (the OAuth device flow). */
   flow: string;
+  /** Why the card can no longer be sent or updated (recalled, deleted, too_old, blocked); null while it can. */
+  cardFailure: string | null;
   createdAt: string;
   expiresAt: string;
   completedAt: string | null;
@@ -107,6 +109,7 @@ function view(session: AuthSession): AuthSessionView {
     status: session.status,
     reason: session.reason,
     flow: session.flow,
+    cardFailure: session.cardFailure,
     createdAt: session.createdAt.toISOString(),
     expiresAt: session.expiresAt.toISOString(),
     completedAt: session.completedAt?.toISOString() ?? null,

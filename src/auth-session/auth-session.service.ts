@@ -16,7 +16,7 @@ import { TokenStoreService } from '../token-store/token-store.service';
 import { AuthSession } from './auth-session.entity';
 import { AuthSessionNotFoundError, CardSendFailedError, UserUnreachableError } from './auth-session.errors';
 import { AuthSessionRepository } from './auth-session.repository';
-import { buildAuthorizeUrl, createPkce, createState } from './authorize-url';
+import { buildAuthorizeUrl, createPkce, pkceChallenge, stateFor } from './authorize-url';
 import { ScopePrecheck } from './scope-precheck';
 import { DeviceFlowStart } from './device-flow-start';
 import { SessionCards } from './session-cards';
@@ -65,8 +65,8 @@ export class AuthSessionService implements BeforeApplicationShutdown {
     const scopes = withOfflineAccess(request.scopes?.length ? request.scopes : app.scopes);
     const locale = request.locale ?? app.locale;
     await this.scopePrecheck.assertEnabled(appId, scopes);
-    const { state, stateHash } = createState();
     const pkce = createPkce();
+    const { stateHash } = stateFor(pkce.verifier);
     const verifier = this.cipher.encrypt(pkce.verifier, `${appId}:${openId}`);
     const device = app.authFlow === 'device' ? await this.deviceStart.start(appId, openId, scopes) : undefined;
     const now = this.clock.now();
@@ -98,20 +98,23 @@ export class AuthSessionService implements BeforeApplicationShutdown {
     this.metrics.authSessionCreated();
     for (const old of superseded) await this.cards.patch(old);
 
-    const authorizeUrl =
-      device?.verificationUriComplete ??
-      buildAuthorizeUrl({
-        accountsBaseUrl: app.accountsBaseUrl,
-        appId,
-        redirectUri: this.config.oauth.redirectUri ?? '',
-        scopes,
-        state,
-        codeChallenge: pkce.challenge,
-      });
+    const authorizeUrl = device?.verificationUriComplete ?? this.authorizeUrl(session, pkce.verifier);
     const sent = await this.sendCard(session, authorizeUrl, request.reauthReason);
     await this.saveCardLocation(session, sent);
     this.logger.log(`session ${session.id} started for ${openId} (card ${sent.messageId})`);
     return session;
+  }
+
+  /**
+   * The card of a pending session whose process died before it saved where the card went (a DM resumed by another
+   * replica): sent again with the same content and the same idempotency key (the session id), so Feishu delivers it at
+   * most once and answers where it is (docs/feishu-api.md, repeated uuid).
+   */
+  async resendCard(session: AuthSession): Promise<void> {
+    const url = session.verificationUri ?? this.authorizeUrl(session, this.verifierOf(session));
+    const sent = await this.sendCard(session, url, undefined);
+    await this.saveCardLocation(session, sent);
+    this.logger.log(`session ${session.id}: card sent again under the same key (card ${sent.messageId})`);
   }
 
   async getSession(appId: string, id: string): Promise<AuthSession> {
@@ -186,6 +189,23 @@ export class AuthSessionService implements BeforeApplicationShutdown {
   async lastLocaleOf(appId: string, openId: string): Promise<Locale> {
     const [latest] = await this.sessions.listByOpenId(appId, openId, 1);
     return latest?.locale ?? this.apps.settings(appId).locale;
+  }
+
+  /** The consent page URL of a redirect-flow session; the state comes from the verifier (stateFor). */
+  private authorizeUrl(session: AuthSession, verifier: string): string {
+    return buildAuthorizeUrl({
+      accountsBaseUrl: this.apps.settings(session.appId).accountsBaseUrl,
+      appId: session.appId,
+      redirectUri: this.config.oauth.redirectUri ?? '',
+      scopes: session.scopes,
+      state: stateFor(verifier).state,
+      codeChallenge: pkceChallenge(verifier),
+    });
+  }
+
+  private verifierOf(session: AuthSession): string {
+    const aad = `${session.appId}:${session.openId}`;
+    return this.cipher.decrypt(session.pkceVerifierEnc ?? Buffer.alloc(0), session.keyId ?? '', aad);
   }
 
   private async sendCard(

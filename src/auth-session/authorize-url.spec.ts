@@ -1,18 +1,24 @@
 import { createHash } from 'node:crypto';
 
-import { buildAuthorizeUrl, createPkce, createState, hashState, pkceChallenge } from './authorize-url';
+import { buildAuthorizeUrl, createPkce, hashState, pkceChallenge, stateFor } from './authorize-url';
 
-describe('createState / hashState', () => {
-  it('creates 32 random bytes as base64url with their sha256 hex hash', () => {
-    const { state, stateHash } = createState();
+describe('stateFor / hashState', () => {
+  it('derives 32 bytes as base64url from the verifier, with their sha256 hex hash', () => {
+    const { verifier, challenge } = createPkce();
+    const { state, stateHash } = stateFor(verifier);
     expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(state, 'base64url')).toHaveLength(32);
     expect(stateHash).toBe(createHash('sha256').update(state).digest('hex'));
     expect(stateHash).toMatch(/^[0-9a-f]{64}$/);
+    // Neither the verifier nor the code challenge that goes into the same URL.
+    expect(state).not.toBe(verifier);
+    expect(state).not.toBe(challenge);
   });
 
-  it('never repeats a state', () => {
-    const states = new Set(Array.from({ length: 200 }, () => createState().state));
+  it('gives the same state for the same verifier, and a new one for every new verifier', () => {
+    const verifier = createPkce().verifier;
+    expect(stateFor(verifier)).toEqual(stateFor(verifier));
+    const states = new Set(Array.from({ length: 200 }, () => stateFor(createPkce().verifier).state));
     expect(states.size).toBe(200);
   });
 

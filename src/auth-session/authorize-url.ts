@@ -31,8 +31,14 @@ export function hashState(state: string): string {
   return sha256Hex(state);
 }
 
-export function createState(): StatePair {
-  const state = randomBytes(RANDOM_BYTES).toString('base64url');
+/**
+ * The state of the authorize URL, derived from the PKCE verifier: SHA-256 over a fixed label and the verifier's 32
+ * random bytes, so it is as unguessable as the verifier and reveals nothing about it (the label keeps it apart from
+ * the code challenge, the verifier's plain SHA-256). Only the verifier is stored (encrypted), and a replica that
+ * resumes a login another one died in the middle of rebuilds the very same URL, and so the very same card.
+ */
+export function stateFor(verifier: string): StatePair {
+  const state = createHash('sha256').update(`lark-card-auth oauth state\0${verifier}`, 'utf8').digest('base64url');
   return { state, stateHash: hashState(state) };
 }
 

@@ -69,11 +69,15 @@ export class BotCommandsHandler implements OnModuleInit {
     switch (command) {
       case 'login': {
         const earlier = inboxId ? await this.repository.findById(appId, inboxId) : null;
-        // A replica that died after sending the card and saving where it is left nothing to do.
-        if (earlier?.messageId) return;
-        const sessionId = earlier ? undefined : inboxId;
         try {
-          await this.sessions.requestAuthorization({ appId, openId, locale, sessionId });
+          if (!earlier) {
+            await this.sessions.requestAuthorization({ appId, openId, locale, sessionId: inboxId });
+          } else if (earlier.status === 'pending' && !earlier.messageId) {
+            // A replica died between creating the session and saving where its card went; whether Feishu got that
+            // card or not, sending it again under the session's idempotency key leaves the user exactly one.
+            await this.sessions.resendCard(earlier);
+          }
+          // Otherwise an earlier attempt finished this login (card sent, or the session already ended).
         } catch (error) {
           if (error instanceof ScopeNotEnabledError) {
             const { scopes, consoleUrl } = error;

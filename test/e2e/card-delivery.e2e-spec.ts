@@ -103,6 +103,8 @@ describe('card delivery: rate limits and permanent failures (Postgres)', () => {
     expect(reply.status).toBe(422);
     const [session] = await sessionsOf(user.openId);
     expect(session).toMatchObject({ status: 'failed', reason: 'user_unreachable', card_failure: 'blocked' });
+    const [viewed] = (await h.api('GET', `/api/v1/auth-sessions?openId=${user.openId}`)).body;
+    expect(viewed).toMatchObject({ status: 'failed', reason: 'user_unreachable', cardFailure: 'blocked' });
     expect((await requests('message_create', 'api_error')) - before).toBe(1);
     // The DM path gives up at once as well: the inbox records one failed attempt, no retries.
     await h.control.userMessage(user.openId, 'status');
