@@ -75,7 +75,7 @@ export const refreshSweep: Benchmark = {
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const tokens = ctx.quick ? 250 : 2_000;
     await ctx.resetTables();
-    await ctx.seed(tokens, -60, 'Sweep');
+    await ctx.seed(tokens, 'Sweep', -60);
     const capped = await sqlBaseline({
       schema: ctx.schema.schema,
       clients: 2,

@@ -13,7 +13,7 @@ export const tokenRead: Benchmark = {
     const users = ctx.quick ? 200 : 2_000;
     const seconds = ctx.quick ? 4 : 15;
     await ctx.resetTables();
-    const seeded = await ctx.seed(users, 3_600, 'Reader');
+    const seeded = await ctx.seed(users, 'Reader', 3_600);
     const service = await ctx.service('token-read');
     const agent = keepAliveAgent(CONCURRENCY);
     try {

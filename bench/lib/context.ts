@@ -1,14 +1,7 @@
-import { randomBytes } from 'node:crypto';
-
-import { DataSource } from 'typeorm';
-
-import { parseEncryptionKeys } from '../../src/config/encryption-keys';
-import { SimControlClient, Simulator, startSimulator } from '../../test/simulator';
-import { createTestDataSource, createTestSchema, TestSchema } from '../../test/support/database';
-import { SeededUser, seedAuthorizedUsers } from '../../test/support/seed-tokens';
+import { ReplicaCluster } from '../../test/support/replica-cluster';
 import { Service, startService } from './service';
 
-export const APP_ID = 'cli_0123456789abcdef';
+export { CLUSTER_APP_ID as APP_ID } from '../../test/support/replica-cluster';
 export const API_TOKEN = 'bench-api-token-0123456789abcdef';
 
 /** One benchmark's line in bench/results/latest.json. */
@@ -30,36 +23,14 @@ export interface Benchmark {
 }
 
 /** What every benchmark shares: the simulator (unthrottled), one Postgres schema, keys and service settings. */
-export class BenchContext {
-  readonly keys = `k1:${randomBytes(32).toString('base64')}`;
-  private constructor(
-    readonly quick: boolean,
-    readonly sim: Simulator,
-    readonly control: SimControlClient,
-    readonly schema: TestSchema,
-    readonly dataSource: DataSource,
-  ) {}
-
-  static async create(quick: boolean): Promise<BenchContext> {
-    const sim = await startSimulator({ quiet: true });
-    const control = new SimControlClient(sim.url);
+export class BenchContext extends ReplicaCluster {
+  private constructor(readonly quick: boolean) {
     // Unthrottled: no token endpoint budget, no per-app message limit (per-user limits stay; every user is distinct).
-    await control.config({ tokenRatePerSecond: 0, messageRatePerApp: 0 });
-    const schema = await createTestSchema();
-    const dataSource = await createTestDataSource({ schema: schema.schema });
-    return new BenchContext(quick, sim, control, schema, dataSource);
+    super({ apiToken: API_TOKEN, simulator: { tokenRatePerSecond: 0, messageRatePerApp: 0 } });
   }
 
-  env(extra: Record<string, string> = {}): Record<string, string> {
-    return {
-      LARK_APP_ID: APP_ID,
-      LARK_APP_SECRET: 'sim-app-secret',
-      LARK_DOMAIN: this.sim.url,
-      DATABASE_URL: this.schema.url,
-      TOKEN_ENCRYPTION_KEYS: this.keys,
-      API_TOKENS: API_TOKEN,
-      ...extra,
-    };
+  static create(quick: boolean): Promise<BenchContext> {
+    return new BenchContext(quick).start();
   }
 
   /**
@@ -74,24 +45,8 @@ export class BenchContext {
     await this.dataSource.query('TRUNCATE auth_sessions, user_tokens');
   }
 
-  seed(count: number, dueInSeconds: number, prefix: string): Promise<SeededUser[]> {
-    const parsed = parseEncryptionKeys(this.keys);
-    if (!parsed.ok) throw new Error('bad bench key');
-    return seedAuthorizedUsers({
-      control: this.control,
-      dataSource: this.dataSource,
-      keys: parsed.value,
-      appId: APP_ID,
-      count,
-      dueInSeconds,
-      namePrefix: prefix,
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.dataSource.destroy();
-    await this.schema.drop();
-    await this.sim.close();
+  close(): Promise<void> {
+    return this.stop();
   }
 }
 

@@ -1,16 +1,9 @@
-import { randomBytes } from 'node:crypto';
-
-import { DataSource } from 'typeorm';
-
-import { SimControlClient, Simulator, startSimulator } from '../simulator';
 import { waitFor } from '../simulator/test-kit';
-import { createTestDataSource, createTestSchema, TestSchema } from '../support/database';
 import { authorizeUrlOf, metricValue } from '../support/flow';
-import { Replica, startReplica } from '../support/replica';
+import { Replica } from '../support/replica';
+import { CLUSTER_APP_ID as APP_ID, ReplicaCluster } from '../support/replica-cluster';
 
 jest.setTimeout(180_000);
-
-const APP_ID = 'cli_0123456789abcdef';
 
 /**
  * Feishu delivers each event to one random connection of the app, may deliver it twice (new event_id, same
@@ -18,64 +11,32 @@ const APP_ID = 'cli_0123456789abcdef';
  * `login` DM must yield exactly one pending session and one card, even when one process dies mid-handling.
  */
 describe('DM event inbox across replicas (separate processes, Postgres)', () => {
-  let sim: Simulator;
-  let control: SimControlClient;
-  let schema: TestSchema;
-  let dataSource: DataSource;
-  const replicas: Replica[] = [];
-  const keys = `k1:${randomBytes(32).toString('base64')}`;
-
-  beforeAll(async () => {
-    sim = await startSimulator({ quiet: true });
-    control = new SimControlClient(sim.url);
-    schema = await createTestSchema();
-    dataSource = await createTestDataSource({ schema: schema.schema });
+  const cluster = new ReplicaCluster({
+    apiToken: 'replica-api-token-0123456789',
+    // The redirect flow: its cards carry the authorize URL this test checks.
+    env: { OAUTH_REDIRECT_URI: 'http://127.0.0.1:8000/callback', FEISHU_HTTP_TIMEOUT_MS: '2000' },
   });
-  afterEach(async () => {
-    for (const replica of replicas.splice(0)) {
-      replica.kill('SIGKILL');
-      await replica.exited;
-    }
-  });
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await schema?.drop();
-    await sim?.close();
-  });
-
-  async function replica(name: string): Promise<Replica> {
-    const started = await startReplica(name, {
-      LARK_APP_ID: APP_ID,
-      LARK_APP_SECRET: 'sim-app-secret',
-      LARK_DOMAIN: sim.url,
-      DATABASE_URL: schema.url,
-      TOKEN_ENCRYPTION_KEYS: keys,
-      API_TOKENS: 'replica-api-token-0123456789',
-      FEISHU_HTTP_TIMEOUT_MS: '2000',
-      // The redirect flow: its cards carry the authorize URL this test checks.
-      OAUTH_REDIRECT_URI: 'http://127.0.0.1:8000/callback',
-    });
-    replicas.push(started);
-    return started;
-  }
+  beforeAll(() => cluster.start());
+  afterEach(() => cluster.killAll());
+  afterAll(() => cluster.stop());
 
   async function sessionsOf(openId: string): Promise<Array<{ id: string; status: string; message_id: string | null }>> {
-    return dataSource.query(`SELECT id, status, message_id FROM auth_sessions WHERE open_id = $1`, [openId]);
+    return cluster.dataSource.query(`SELECT id, status, message_id FROM auth_sessions WHERE open_id = $1`, [openId]);
   }
 
   it('duplicated events, random connections, a replica killed mid-handling: one pending session and one card per login', async () => {
-    const a = await replica('a');
-    const b = await replica('b');
-    await control.waitForWsConnections(2, 15_000, APP_ID);
+    const a = await cluster.replica('a');
+    const b = await cluster.replica('b');
+    await cluster.control.waitForWsConnections(2, 15_000, APP_ID);
     // Every event arrives twice; the app-wide message limit keeps both replicas busy long enough to kill one.
-    await control.config({ duplicateEventRate: 1, messageRatePerApp: 3 });
-    await control.call('POST', '/_sim/stats/reset');
-    const users = await Promise.all(Array.from({ length: 16 }, (_, i) => control.createUser(`Inbox ${i}`)));
+    await cluster.control.config({ duplicateEventRate: 1, messageRatePerApp: 3 });
+    await cluster.control.call('POST', '/_sim/stats/reset');
+    const users = await Promise.all(Array.from({ length: 16 }, (_, i) => cluster.control.createUser(`Inbox ${i}`)));
 
     const acks = await Promise.all(
       users.map(async (user) => {
         const started = Date.now();
-        const reply = await control.userMessage(user.openId, 'login');
+        const reply = await cluster.control.userMessage(user.openId, 'login');
         return { status: reply.status, ms: Date.now() - started };
       }),
     );
@@ -87,7 +48,7 @@ describe('DM event inbox across replicas (separate processes, Postgres)', () => 
       /event inbox lease owner ([0-9a-f-]{36})/.exec(replica.logs.join('\n'))?.[1] ?? 'unknown';
     const victim = ownerOf(a);
     const heldBy = async (owner: string): Promise<number> => {
-      const rows: Array<{ count: number }> = await dataSource.query(
+      const rows: Array<{ count: number }> = await cluster.dataSource.query(
         `SELECT count(*)::int AS count FROM event_inbox WHERE status = 'pending' AND lease_owner = $1`,
         [owner],
       );
@@ -101,7 +62,7 @@ describe('DM event inbox across replicas (separate processes, Postgres)', () => 
     // The survivor finishes its own messages and, once their lease runs out, the dead replica's.
     await waitFor(
       async () => {
-        const pending: Array<{ count: number }> = await dataSource.query(
+        const pending: Array<{ count: number }> = await cluster.dataSource.query(
           `SELECT count(*)::int AS count FROM event_inbox WHERE status <> 'done'`,
         );
         return pending[0]?.count === 0;
@@ -110,18 +71,22 @@ describe('DM event inbox across replicas (separate processes, Postgres)', () => 
       'every message to be handled',
       1_000,
     );
-    const inbox: Array<{ count: number }> = await dataSource.query(`SELECT count(*)::int AS count FROM event_inbox`);
+    const inbox: Array<{ count: number }> = await cluster.dataSource.query(
+      `SELECT count(*)::int AS count FROM event_inbox`,
+    );
     expect(inbox[0]?.count).toBe(users.length);
     for (const user of users) {
       const sessions = await sessionsOf(user.openId);
       const pending = sessions.filter((session) => session.status === 'pending');
       expect(pending).toHaveLength(1);
-      const cards = (await control.messages(user.openId)).filter((message) => message.msgType === 'interactive');
+      const cards = (await cluster.control.messages(user.openId)).filter(
+        (message) => message.msgType === 'interactive',
+      );
       expect(cards).toHaveLength(1);
       expect(pending[0]?.message_id).toBe(cards[0]?.messageId);
       expect(authorizeUrlOf(cards[0]!)).toContain('/open-apis/authen/v1/authorize?');
     }
-    const stats = await control.stats();
+    const stats = await cluster.control.stats();
     expect(stats.wsEventsSent).toBeGreaterThanOrEqual(users.length * 2);
     // No assertion on stats.wsEventsRedelivered: a copy the killed replica never acked is pushed again to the
     // survivor, as Feishu does; the counts above show that it changed nothing.
@@ -131,6 +96,6 @@ describe('DM event inbox across replicas (separate processes, Postgres)', () => 
     expect(metricValue(metrics, 'lark_service_auth_failure_total', { reason: 'card_send_failed' })).toBe(0);
     const { code } = await b.stop();
     expect(code).toBe(0);
-    expect(await dataSource.query(`SELECT id FROM event_inbox WHERE lease_owner IS NOT NULL`)).toEqual([]);
+    expect(await cluster.dataSource.query(`SELECT id FROM event_inbox WHERE lease_owner IS NOT NULL`)).toEqual([]);
   });
 });

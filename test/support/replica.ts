@@ -15,22 +15,28 @@ process.once('exit', () => {
 export interface Replica {
   name: string;
   baseUrl: string;
+  pid: number;
   /** Every line the process wrote (stdout and stderr). */
   logs: string[];
   /** Resolves with the exit code (null after a signal) when the process has ended. */
   exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): void;
-  /** SIGTERM and wait; the exit code and how long the shutdown took. */
-  stop(): Promise<{ code: number | null; ms: number }>;
+  /** SIGTERM and wait (SIGKILL after `killAfterMs`, if given); the exit code and how long the shutdown took. */
+  stop(killAfterMs?: number): Promise<{ code: number | null; ms: number }>;
 }
 
 /**
- * The service as its own Node process (`src/main.ts`, compiled on the fly), configured only by `env`, ready when
- * /readyz says so. This is how tests run several replicas against one database and one simulator.
+ * The service as its own Node process, configured only by `env`, on a free port (CALLBACK_SERVER_PORT), ready when
+ * /readyz says so. `args` is what node runs: `src/main.ts` compiled on the fly unless told otherwise (the
+ * benchmarks run `dist/main.js`). This is how tests run several replicas against one database and one simulator.
  */
-export async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
+export async function startReplica(
+  name: string,
+  env: Record<string, string>,
+  args: string[] = ['-r', '@swc-node/register', 'src/main.ts'],
+): Promise<Replica> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -74,13 +80,16 @@ export async function startReplica(name: string, env: Record<string, string>): P
   return {
     name,
     baseUrl,
+    pid: child.pid ?? 0,
     logs,
     exited,
     kill: (signal = 'SIGKILL') => void child.kill(signal),
-    async stop() {
+    async stop(killAfterMs) {
       const started = Date.now();
       child.kill('SIGTERM');
+      const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
       const code = await exited;
+      clearTimeout(timer);
       return { code, ms: Date.now() - started };
     },
   };
