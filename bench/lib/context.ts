@@ -26,7 +26,12 @@ export interface Benchmark {
 export class BenchContext extends ReplicaCluster {
   private constructor(readonly quick: boolean) {
     // Unthrottled: no token endpoint budget, no per-app message limit (per-user limits stay; every user is distinct).
-    super({ apiToken: API_TOKEN, simulator: { tokenRatePerSecond: 0, messageRatePerApp: 0 } });
+    // The redirect flow, on a redirect URI the simulator has registered: the callback benchmark needs it.
+    super({
+      apiToken: API_TOKEN,
+      simulator: { tokenRatePerSecond: 0, messageRatePerApp: 0 },
+      env: { OAUTH_REDIRECT_URI: 'http://127.0.0.1:8000/callback' },
+    });
   }
 
   static create(quick: boolean): Promise<BenchContext> {
@@ -34,8 +39,8 @@ export class BenchContext extends ReplicaCluster {
   }
 
   /**
-   * A service process. Its OAUTH_REDIRECT_URI stays the default (registered with the simulator); the benchmark sends
-   * the browser's callback request to the process's own port.
+   * A service process. Its OAUTH_REDIRECT_URI points at port 8000 (registered with the simulator); the benchmark
+   * sends the browser's callback request to the process's own port.
    */
   service(name: string, extra: Record<string, string> = {}): Promise<Service> {
     return startService(name, this.env(extra));

@@ -5,14 +5,20 @@ export const API_TOKEN = 'reliability-api-token-0123456789';
 
 /**
  * The replicas of a reliability spec: an unthrottled simulator (no token budget, no per-app message limit), sweeps
- * every second within the service's own 50/s budget.
+ * every second within the service's own 50/s budget, the redirect flow.
  */
 export class ReliabilityKit extends ReplicaCluster {
   constructor() {
     super({
       apiToken: API_TOKEN,
       simulator: { tokenRatePerSecond: 0, messageRatePerApp: 0 },
-      env: { TOKEN_REFRESH_SWEEP_SECONDS: '1', FEISHU_TOKEN_RATE_PER_SECOND: '50', FEISHU_HTTP_TIMEOUT_MS: '2000' },
+      env: {
+        TOKEN_REFRESH_SWEEP_SECONDS: '1',
+        FEISHU_TOKEN_RATE_PER_SECOND: '50',
+        FEISHU_HTTP_TIMEOUT_MS: '2000',
+        // The redirect flow (registered with the simulator): the specs drive callbacks and fuzz /callback.
+        OAUTH_REDIRECT_URI: 'http://127.0.0.1:8000/callback',
+      },
     });
   }
 
