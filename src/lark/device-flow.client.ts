@@ -115,21 +115,19 @@ export class DeviceFlowClient {
     const { status, body, seconds } = answer;
     const error = optionalString(body.error);
     const tokens = error ? undefined : tokensFrom(body);
-    const poll: DevicePoll = tokens
-      ? { outcome: 'authorized', tokens }
-      : ((error ? MAPPED_ERRORS[error] : undefined) ??
-        (status === 429 || status >= 500
-          ? { outcome: 'transient', detail: `HTTP ${status}` }
-          : { outcome: 'rejected', detail: `HTTP ${status}${error ? ` ${error.slice(0, 40)}` : ''}` }));
+    const mapped = error ? MAPPED_ERRORS[error] : undefined;
     // authorization_pending and the like are the protocol working; lark_service_device_poll_total tells them apart.
-    const kind =
-      status === 429
-        ? 'rate_limited'
-        : poll.outcome === 'transient' || poll.outcome === 'rejected'
-          ? 'http_error'
-          : 'success';
-    this.metrics.feishuRequest(appId, 'device_token', kind, seconds);
-    return poll;
+    if (tokens || mapped) {
+      this.metrics.feishuRequest(appId, 'device_token', 'success', seconds);
+      return tokens ? { outcome: 'authorized', tokens } : (mapped as DevicePoll);
+    }
+    // Anything else, a Feishu error code inside an HTTP 200 included (20050: server error, try again).
+    const failure =
+      feishuErrorFrom('device_token', status, body) ??
+      new FeishuApiError('device_token', 'api_error', false, { httpStatus: status });
+    this.metrics.feishuRequest(appId, 'device_token', failure.kind, seconds);
+    const detail = `HTTP ${status}${failure.feishuCode ? ` code ${failure.feishuCode}` : ''}${error ? ` ${error.slice(0, 40)}` : ''}`;
+    return failure.retryable ? { outcome: 'transient', detail } : { outcome: 'rejected', detail };
   }
 
   /** A form POST; network failures and timeouts become FeishuApiError, any HTTP answer is returned parsed. */

@@ -169,6 +169,20 @@ describe('device flow, end to end', () => {
     expect(await settled(session.id)).toMatchObject({ status: 'completed' });
   }, 40_000);
 
+  it('a poll answered with a Feishu error inside HTTP 200 (20050) is tried again, not the end of the session', async () => {
+    const { user, session, verificationUrl } = await login('Device Blip');
+    const transient = async () =>
+      metricValue(await scrapeMetrics(h.baseUrl), 'lark_service_device_poll_total', {
+        app_id: APP_ID,
+        outcome: 'transient',
+      });
+    const before = await transient();
+    await h.control.call('POST', '/_sim/faults', { api: 'token', kind: 'error_in_200', count: 2 });
+    await waitFor(async () => (await transient()) >= before + 2, 15_000, 'two polls answered with 20050');
+    await h.control.authorizeDevice(user.openId, 'approve', verificationUrl);
+    expect(await settled(session.id)).toMatchObject({ status: 'completed' });
+  }, 30_000);
+
   it('no device code from Feishu: REST answers 502, a login DM gets a try-again card, nothing is stored', async () => {
     const user = await h.control.createUser('Device Unavailable');
     await h.control.call('POST', '/_sim/faults', { api: 'device_authorization', kind: 'http500', count: 1 });
