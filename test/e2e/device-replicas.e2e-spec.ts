@@ -42,12 +42,8 @@ describe('device-flow polling across replicas (separate processes, Postgres)', (
   }
 
   async function start(replica: Replica, name: string) {
-    const user = await cluster.control.createUser(name);
-    const created = await api(replica, 'POST', '/api/v1/auth-sessions', { openId: user.openId });
-    expect(created.status).toBe(201);
-    const [card] = await cluster.control.messages(user.openId);
-    if (!card) throw new Error('no card');
-    return { user, id: created.body.id as string, verificationUrl: authorizeUrlOf(card) };
+    const { user, sessionId, card } = await cluster.sendCard(replica, name);
+    return { user, id: sessionId, verificationUrl: authorizeUrlOf(card) };
   }
 
   it('polls one session at most once per interval whatever the number of replicas', async () => {

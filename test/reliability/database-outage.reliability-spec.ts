@@ -52,15 +52,8 @@ describe('Postgres restarted and black-holed (through a TCP proxy) during a swee
   async function callbackUrls(count: number): Promise<string[]> {
     const urls: string[] = [];
     for (let i = 0; i < count; i += 1) {
-      const user = await kit.control.createUser(`Outage caller ${i}`);
-      const created = await fetch(`${replica.baseUrl}/api/v1/auth-sessions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ openId: user.openId, appId: APP_ID }),
-      });
-      expect(created.status).toBe(201);
-      const [card] = await kit.control.messages(user.openId);
-      const location = new URL(await kit.control.authorizeAs(user.openId, 'approve', authorizeUrlOf(card!)));
+      const { user, card } = await kit.sendCard(replica, `Outage caller ${i}`);
+      const location = new URL(await kit.control.authorizeAs(user.openId, 'approve', authorizeUrlOf(card)));
       urls.push(`${replica.baseUrl}${location.pathname}${location.search}`);
     }
     return urls;

@@ -102,15 +102,8 @@ describe('fuzzing (fast-check): /callback query strings, REST bodies, card-actio
   });
 
   it(`${CARD_RUNS} card-action payloads: every one answered, none a failure of the service`, async () => {
-    const user = await kit.control.createUser('Fuzzed clicker');
-    const created = await fetch(`${replica.baseUrl}/api/v1/auth-sessions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ openId: user.openId, appId: APP_ID }),
-    });
-    expect(created.status).toBe(201);
-    const [card] = await kit.control.messages(user.openId);
-    authorizeUrlOf(card!);
+    const { user, card } = await kit.sendCard(replica, 'Fuzzed clicker');
+    authorizeUrlOf(card);
     const value = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }),
       fc.record({ action: fc.oneof(fc.constantFrom('decline', 'authorize', 'retry'), text), session: text }),
@@ -118,7 +111,7 @@ describe('fuzzing (fast-check): /callback query strings, REST bodies, card-actio
     );
     await fc.assert(
       fc.asyncProperty(value, async (payload) => {
-        const reply = await kit.control.cardAction(card!.messageId, user.openId, payload);
+        const reply = await kit.control.cardAction(card.messageId, user.openId, payload);
         if (reply.status >= 500) serverErrors.push(`card action ${reply.status} ${JSON.stringify(reply.body)}`);
         expect(reply.status).toBeLessThan(500);
       }),

@@ -1,6 +1,5 @@
-import { declineValueOf } from '../support/flow';
-import { metricValue } from '../support/flow';
-import { API_TOKEN, APP_ID, ReliabilityKit, sleep } from './reliability-kit';
+import { declineValueOf, metricValue } from '../support/flow';
+import { APP_ID, ReliabilityKit, sleep } from './reliability-kit';
 
 jest.setTimeout(180_000);
 
@@ -20,15 +19,8 @@ describe('the WebSocket dropped again and again during card clicks', () => {
     await kit.control.waitForWsConnections(1, 30_000, APP_ID);
     const cards: Array<{ openId: string; messageId: string; value: { action: string; session: string } }> = [];
     for (let i = 0; i < CARDS; i += 1) {
-      const user = await kit.control.createUser(`Clicker ${i}`);
-      const created = await fetch(`${replica.baseUrl}/api/v1/auth-sessions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ openId: user.openId, appId: APP_ID }),
-      });
-      expect(created.status).toBe(201);
-      const [card] = await kit.control.messages(user.openId);
-      cards.push({ openId: user.openId, messageId: card!.messageId, value: declineValueOf(card!) });
+      const { user, card } = await kit.sendCard(replica, `Clicker ${i}`);
+      cards.push({ openId: user.openId, messageId: card.messageId, value: declineValueOf(card) });
     }
     await kit.control.call('POST', '/_sim/stats/reset');
 

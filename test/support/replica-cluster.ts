@@ -4,7 +4,14 @@ import { DataSource } from 'typeorm';
 
 import { sha256Hex } from '../../src/common/sha256';
 import { parseEncryptionKeys } from '../../src/config/encryption-keys';
-import { SimConfigChanges, SimControlClient, Simulator, startSimulator } from '../simulator';
+import {
+  SimConfigChanges,
+  SimControlClient,
+  SimMessageView,
+  SimUserRecord,
+  Simulator,
+  startSimulator,
+} from '../simulator';
 import { createTestDataSource, createTestSchema, TestSchema } from './database';
 import { Replica, startReplica } from './replica';
 import { SeededUser, seedAuthorizedUsers } from './seed-tokens';
@@ -65,6 +72,24 @@ export class ReplicaCluster {
     const started = await startReplica(name, this.env(extra));
     this.replicas.push(started);
     return started;
+  }
+
+  /** A new simulator user, and an authorization session for them created through `replica`'s REST API. */
+  async sendCard(
+    replica: Replica,
+    name: string,
+  ): Promise<{ user: SimUserRecord; sessionId: string; card: SimMessageView }> {
+    const user = await this.control.createUser(name);
+    const created = await fetch(`${replica.baseUrl}/api/v1/auth-sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.options.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ openId: user.openId, appId: CLUSTER_APP_ID }),
+    });
+    const body = (await created.json()) as { id?: string };
+    if (created.status !== 201 || !body.id) throw new Error(`POST /api/v1/auth-sessions answered ${created.status}`);
+    const [card] = await this.control.messages(user.openId);
+    if (!card) throw new Error(`no card for ${name}`);
+    return { user, sessionId: body.id, card };
   }
 
   /** SIGKILL for every replica still running (a failed test must not leave them working on the next one's rows). */
