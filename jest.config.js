@@ -38,8 +38,9 @@ module.exports = {
       testMatch: ['**/*.integration-spec.ts'],
     },
     { ...common, ...withPostgres, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'] },
-    // Kill -9, database and Feishu outages, fuzzing (docs/reliability.md): `npm run test:reliability`, not part of
-    // `npm test` (whose script selects the three tiers above).
+    // Several service processes on one database: replicas sharing work, kill -9, database and Feishu outages,
+    // fuzzing (docs/reliability.md): `npm run test:reliability`, not part of `npm test` (whose script selects the
+    // three tiers above), run by CI after it.
     {
       ...common,
       ...withPostgres,

@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 
+import { TokenCipher } from '../../src/token-store/token-cipher';
+
 import { startHarness, Harness } from '../support/app-harness';
 import {
   authorizeUrlOf,
@@ -67,6 +69,13 @@ describe('device flow, end to end', () => {
     expect(content).toContain(`# ${userCode}`);
     expect(content).toMatch(/expires in \*\*\d+ minutes?\*\*|\*\*\d+ 分钟\*\*/);
     expect(declineValueOf(card)).toEqual({ action: 'decline', session: session.id });
+    const [stored] = await h.app
+      .get(DataSource)
+      .query('SELECT device_code_enc, key_id FROM auth_sessions WHERE id = $1', [session.id]);
+    const deviceCode = h.app
+      .get(TokenCipher)
+      .decrypt(stored.device_code_enc, stored.key_id, `${APP_ID}:${user.openId}`);
+    expect(deviceCode.length).toBeGreaterThan(10);
 
     // The service polls while the user has not decided yet.
     const polls = await devicePolls();
@@ -86,6 +95,10 @@ describe('device flow, end to end', () => {
       headers: { authorization: `Bearer ${token.body.accessToken}` },
     }).then((response) => response.json());
     expect(userInfo.data.open_id).toBe(user.openId);
+    // Nothing secret of the flow in the service's logs: device code, user code, access token.
+    const logs = h.logs.join('\n');
+    for (const secret of [deviceCode, userCode, token.body.accessToken as string]) expect(logs).not.toContain(secret);
+    expect(logs).toContain(session.id);
 
     const [row] = await h.app
       .get(DataSource)
